@@ -1,0 +1,1 @@
+"""Users, roles granted on nodes of the region tree, login."""

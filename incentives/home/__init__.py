@@ -1,0 +1,1 @@
+"""The villager's home on a phone, and the staff dashboard."""

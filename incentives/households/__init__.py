@@ -1,0 +1,1 @@
+"""Staff pages for households: lists, a household's card, login slips, roster import."""

@@ -1,0 +1,120 @@
+"""Households as staff see them, within the subtree their roles cover."""
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from incentives.errors import form_status
+from incentives.extensions import db
+from incentives.home.services import balance, household_history
+from incentives.households.forms import RosterForm
+from incentives.households.services import PAGE_SIZE, households_in, issue_login_slip
+from incentives.permissions import (
+    Action,
+    can,
+    can_view_contact,
+    can_view_household,
+    regions_for,
+    require,
+)
+from incentives.places.models import Household, Level, Person, Region
+from incentives.places.roster import RosterRejected
+from incentives.places.roster import import_roster as import_roster_rows
+from incentives.places.roster_file import RosterFileError, read_roster
+from ledger.transaction import run_in_transaction
+
+bp = Blueprint("households", __name__, url_prefix="/households")
+
+
+def _region_from_args(action: Action) -> Region:
+    region_id = request.args.get("region", type=int)
+    if region_id is None:
+        allowed = regions_for(current_user, action)
+        require(bool(allowed))
+        return allowed[0]
+    region = db.session.get(Region, region_id)
+    require(region is not None and can(current_user, action, region))
+    return region
+
+
+@bp.get("")
+@login_required
+def index():
+    region = _region_from_args(Action.VIEW_HOUSEHOLD)
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = request.args.get("q", "").strip()[:50]
+    rows = households_in(db.session, region, query=query, page=page)
+    return render_template(
+        "households/index.html",
+        region=region,
+        rows=rows,
+        query=query,
+        page=page,
+        has_more=len(rows) == PAGE_SIZE,
+        can_import=can(current_user, Action.MANAGE_ROSTER, region),
+    )
+
+
+def _household_or_404(household_id: int) -> Household:
+    household = db.session.get(Household, household_id)
+    require(household is not None and can_view_household(current_user, household))
+    return household
+
+
+@bp.get("/<int:household_id>")
+@login_required
+def show(household_id: int):
+    household = _household_or_404(household_id)
+    return render_template(
+        "households/show.html",
+        household=household,
+        points=balance(db.session, household.account_id),
+        history=household_history(db.session, household),
+        show_contact=can_view_contact(current_user, household),
+        can_reset=can(current_user, Action.RESET_PASSWORD, household.region),
+    )
+
+
+@bp.post("/<int:household_id>/members/<int:person_id>/slip")
+@login_required
+def login_slip(household_id: int, person_id: int):
+    household = _household_or_404(household_id)
+    require(can(current_user, Action.RESET_PASSWORD, household.region))
+    person = db.session.get(Person, person_id)
+    require(person is not None and person.household_id == household.id)
+    actor = f"user:{current_user.id}"
+    user, password = run_in_transaction(
+        db.session, lambda: issue_login_slip(db.session, db.session.get(Person, person_id), actor)
+    )
+    response = render_template(
+        "print/login_slip.html", household=household, user=user, password=password
+    )
+    # The password is on this page only: no cache may keep it.
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_roster():
+    village = _region_from_args(Action.MANAGE_ROSTER)
+    require(village.level == Level.VILLAGE)
+    form = RosterForm()
+    if not form.validate_on_submit():
+        return render_template("households/import.html", form=form, village=village), form_status(form)
+    upload = form.roster.data
+    try:
+        rows = read_roster(upload.filename, upload.read())
+        result = run_in_transaction(
+            db.session,
+            lambda: import_roster_rows(
+                db.session, db.session.get(Region, village.id), rows, current_app.config["ID_HASH_KEY"]
+            ),
+        )
+    except RosterFileError as exc:
+        return render_template(
+            "households/import.html", form=form, village=village, file_error=exc.message
+        ), 422
+    except RosterRejected as exc:
+        return render_template(
+            "households/import.html", form=form, village=village, rejected=exc
+        ), 422
+    return render_template("households/import.html", form=form, village=village, result=result)

@@ -1,0 +1,183 @@
+"""Every permission question is answered here, and only here.
+
+A role is granted on a node of the region tree and covers that node's subtree. Views and
+services ask :func:`can` (or :func:`require`); they never look at grants themselves.
+"""
+
+import enum
+
+from flask import abort
+
+from incentives.auth.roles import Role
+from incentives.places.models import Household, Level, Region
+
+
+class Action(enum.StrEnum):
+    VIEW_HOUSEHOLD = "view_household"  # balance and history of households in the subtree
+    VIEW_CONTACT = "view_contact"  # phone numbers and ID digits: only staff of the village itself
+    MANAGE_ROSTER = "manage_roster"  # import the roster, add households
+    RESET_PASSWORD = "reset_password"  # reset a villager's password and print a login slip
+    VIEW_DASHBOARD = "view_dashboard"  # a staff dashboard of the node
+    REVIEW_CLAIM = "review_claim"  # approve or reject villagers' self-reports (申报)
+    MANAGE_NOTICE = "manage_notice"  # run the public notice (公示): resolve objections, set its days
+    ENTER_DEDUCTION = "enter_deduction"  # deduct points (扣分) from a household, through the notice
+    BULK_AWARD = "bulk_award"  # award one rule to many households at once
+    RUN_CAMPAIGN = "run_campaign"  # launch a campaign over villages and award from its budget
+    MANAGE_RULES = "manage_rules"  # publish and revise rules; a village adjusts higher rules
+    ORGANISE_EVENT = "organise_event"  # create events in the node's villages (their organiser runs them)
+    RECORD_ATTENDANCE = "record_attendance"  # check villagers without phones in and out at events
+
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.VILLAGER: frozenset(),
+    Role.GRID_WORKER: frozenset(
+        {
+            Action.VIEW_HOUSEHOLD,
+            Action.VIEW_CONTACT,
+            Action.VIEW_DASHBOARD,
+            Action.REVIEW_CLAIM,
+            Action.ORGANISE_EVENT,
+            Action.RECORD_ATTENDANCE,
+        }
+    ),
+    Role.VILLAGE_COMMITTEE: frozenset(
+        {
+            Action.VIEW_HOUSEHOLD,
+            Action.VIEW_CONTACT,
+            Action.MANAGE_ROSTER,
+            Action.RESET_PASSWORD,
+            Action.VIEW_DASHBOARD,
+            Action.REVIEW_CLAIM,
+            Action.MANAGE_NOTICE,
+            Action.ENTER_DEDUCTION,
+            Action.BULK_AWARD,
+            Action.MANAGE_RULES,
+            Action.ORGANISE_EVENT,
+            Action.RECORD_ATTENDANCE,
+        }
+    ),
+    Role.APPRAISER: frozenset({Action.VIEW_DASHBOARD}),
+    Role.CLERK: frozenset({Action.VIEW_DASHBOARD}),
+    Role.WOMENS_FEDERATION: frozenset(
+        {Action.VIEW_DASHBOARD, Action.RUN_CAMPAIGN, Action.ORGANISE_EVENT}
+    ),
+    Role.YOUTH_LEAGUE: frozenset({Action.VIEW_DASHBOARD, Action.RUN_CAMPAIGN, Action.ORGANISE_EVENT}),
+    Role.TOWNSHIP_ADMIN: frozenset(
+        {Action.VIEW_HOUSEHOLD, Action.VIEW_DASHBOARD, Action.MANAGE_RULES}
+    ),
+    Role.COUNTY_ADMIN: frozenset({Action.VIEW_HOUSEHOLD, Action.VIEW_DASHBOARD, Action.MANAGE_RULES}),
+}
+
+# The levels a role may be granted on: a village committee sits on a village, not a county.
+ROLE_LEVELS: dict[Role, frozenset[Level]] = {
+    Role.VILLAGER: frozenset({Level.VILLAGE}),
+    Role.GRID_WORKER: frozenset({Level.GRID, Level.VILLAGE}),
+    Role.VILLAGE_COMMITTEE: frozenset({Level.VILLAGE}),
+    Role.APPRAISER: frozenset({Level.VILLAGE}),
+    Role.CLERK: frozenset({Level.VILLAGE, Level.TOWNSHIP}),
+    Role.WOMENS_FEDERATION: frozenset({Level.TOWNSHIP, Level.COUNTY}),
+    Role.YOUTH_LEAGUE: frozenset({Level.TOWNSHIP, Level.COUNTY}),
+    Role.TOWNSHIP_ADMIN: frozenset({Level.TOWNSHIP}),
+    Role.COUNTY_ADMIN: frozenset({Level.COUNTY}),
+}
+
+
+def can_hold(role: Role | str, region: Region) -> bool:
+    """Whether ``role`` may be granted on ``region``'s level."""
+    return Level(region.level) in ROLE_LEVELS[Role(role)]
+
+
+def can(user, action: Action, region: Region) -> bool:
+    """Whether ``user`` holds a role allowing ``action`` on a node whose subtree holds ``region``."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(
+        action in ROLE_ACTIONS[Role(grant.role)] and grant.region.contains(region)
+        for grant in user.grants
+    )
+
+
+def regions_for(user, action: Action) -> list[Region]:
+    """The nodes on which ``user`` may do ``action`` (each covering its subtree)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [g.region for g in user.grants if action in ROLE_ACTIONS[Role(g.role)]]
+
+
+def is_member(user, household: Household) -> bool:
+    person = getattr(user, "person", None)
+    return person is not None and person.household_id == household.id
+
+
+def can_view_household(user, household: Household) -> bool:
+    """A villager sees their own household; staff see those in their subtree."""
+    return is_member(user, household) or can(user, Action.VIEW_HOUSEHOLD, household.region)
+
+
+def can_view_contact(user, household: Household) -> bool:
+    """Phones and ID digits never leave the village: own household or the village's own staff."""
+    return is_member(user, household) or can(user, Action.VIEW_CONTACT, household.region)
+
+
+def is_villager_of(user, village: Region) -> bool:
+    """Whether ``user`` lives in a household of ``village``: who may object during its notice."""
+    person = getattr(user, "person", None)
+    return (
+        getattr(user, "is_authenticated", False)
+        and person is not None
+        and person.household.village_id == village.id
+    )
+
+
+def can_view_notice(user, village: Region) -> bool:
+    """The village's public notice (公示) is for its own people: its villagers, and staff whose
+    node holds the village or lies inside it (a grid worker of one of its grids)."""
+    if is_villager_of(user, village):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(g.region.contains(village) or village.contains(g.region) for g in user.grants)
+
+
+def can_view_claim(user, household: Household) -> bool:
+    """A claim, with its photos, is seen by its household, its reviewers and the staff above them."""
+    return can_view_household(user, household) or can(user, Action.REVIEW_CLAIM, household.region)
+
+
+def is_organiser(user, event) -> bool:
+    """谁组织谁记录，谁记录谁证明: the organiser alone shows the code, closes the event, adjusts
+    and confirms its hours; and only while they may still organise events in its village."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.id == event.organiser_id
+        and can(user, Action.ORGANISE_EVENT, event.village)
+    )
+
+
+def can_view_event(user, event) -> bool:
+    """Staff who may organise events in the village, and those who record attendance there
+    (a grid worker of one of its grids checks people in by name)."""
+    if can(user, Action.ORGANISE_EVENT, event.village):
+        return True
+    return any(
+        region.contains(event.village) or event.village.contains(region)
+        for region in regions_for(user, Action.RECORD_ATTENDANCE)
+    )
+
+
+def can_check_in_by_name(user, event, household: Household) -> bool:
+    """The organiser checks in anyone of the event's village; a grid worker, people of their grid."""
+    if household.village_id != event.village_id:
+        return False
+    return is_organiser(user, event) or can(user, Action.RECORD_ATTENDANCE, household.region)
+
+
+def is_staff(user) -> bool:
+    return bool(regions_for(user, Action.VIEW_DASHBOARD))
+
+
+def require(allowed: bool) -> None:
+    """Stop the request unless ``allowed``. 404, not 403: outsiders learn nothing, not even
+    that the thing exists."""
+    if not allowed:
+        abort(404)

@@ -1,0 +1,1 @@
+"""The region tree (county > township > village > grid), households and persons."""

@@ -1,0 +1,1 @@
+"""Pages anyone may see: the front page and the public ledger."""

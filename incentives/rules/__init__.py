@@ -1,0 +1,1 @@
+"""The rules catalogue (积分细则): what earns or costs points, versioned."""
