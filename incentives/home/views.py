@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from incentives.extensions import db
 from incentives.home.services import balance, household_history, region_summary
+from incentives.home.shortcuts import shortcuts_for
 from incentives.permissions import Action, regions_for
 from incentives.qr import qr_svg
 from redeem.members import STEP_SECONDS, member_token
@@ -30,6 +31,7 @@ def index():
             "member_token": token,
             "refresh_seconds": STEP_SECONDS,
         }
+    context["shortcuts"] = shortcuts_for(current_user, has_household=household is not None)
     context["summaries"] = [
         region_summary(db.session, region)
         for region in regions_for(current_user, Action.VIEW_DASHBOARD)
