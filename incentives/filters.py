@@ -62,6 +62,28 @@ def masked_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+SYSTEM_ACCOUNT_LABELS = {
+    "issuing": _l("系统积分发行"),
+    "hours_issuing": _l("系统时长发行"),
+}
+
+
+def public_account_name(account) -> str:
+    """An account as the public ledger shows it: villagers' names in part (和平村 张*国家), the
+    system's accounts in words. Anyone can read that page; full names stay inside the village."""
+    kind = str(account.kind)
+    if kind in SYSTEM_ACCOUNT_LABELS:
+        return str(SYSTEM_ACCOUNT_LABELS[kind])
+    name = account.name or ""
+    if kind == "person_hours":
+        return masked_name(name)
+    if kind == "household":
+        place, _, head = name.rpartition(" ")
+        family = head.removesuffix("家")
+        return f"{place} {masked_name(family)}{'家' if family != head else ''}".strip()
+    return name
+
+
 def short_hash(value: str, length: int = 12) -> str:
     return (value or "")[:length]
 
@@ -74,4 +96,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(hours)
     app.add_template_filter(role_label)
     app.add_template_filter(masked_name)
+    app.add_template_filter(public_account_name)
     app.add_template_filter(category_label)

@@ -99,7 +99,8 @@ def _check_row(row: RosterRow, id_key: str, errors: list[RowError]) -> _Checked 
             id_last4 = last4
         else:
             problems.append(_l("身份证号后四位应为 4 位数字（最后一位可为 X）"))
-    if not (number or id_hash or id_last4) and head_name:
+    # Only when no ID was given at all: a malformed one already has its own message above.
+    if not (number or raw_id or last4) and head_name:
         problems.append(_l("缺少户号或身份证号，无法识别该户"))
     phone = normalize_phone(v.get("phone", "")) or None
     if v.get("phone") and not (phone and is_valid_phone(phone)):

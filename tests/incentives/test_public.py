@@ -45,3 +45,20 @@ def test_pages_load_only_our_own_assets(client):
     page = client.get("/").get_data(as_text=True)
     assert "http://" not in page and "https://" not in page
     assert client.get("/static/css/app.css").status_code == 200
+
+
+def test_public_ledger_shows_villagers_names_in_part_and_system_accounts_in_words(client, session):
+    from incentives.places.models import Level
+    from ledger.models import Account
+    from tests.factories import make_household, make_region
+
+    county = make_region(session, "平安县", Level.COUNTY)
+    township = make_region(session, "和平镇", Level.TOWNSHIP, county)
+    household = make_household(session, make_region(session, "和平村", Level.VILLAGE, township), "张建国")
+    fund(session, session.get(Account, household.account_id), 5)
+
+    page = client.get("/ledger").get_data(as_text=True)
+
+    assert "和平村 张*国家" in page and "张建国" not in page
+    assert "系统积分发行 → 和平村 张*国家" in page
+    assert "system points issuing" not in page

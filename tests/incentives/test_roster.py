@@ -114,6 +114,8 @@ def test_a_file_with_bad_rows_writes_nothing_and_lists_every_bad_row(session, vi
                         (6, "手机号应为 11 位数字"), (7, "身份证号与第 2 行重复")]:
         assert f"第 {line} 行：" in text and words in text, (line, words)
     assert "第 2 行：" not in text
+    # A malformed ID is one problem, not also "no ID at all".
+    assert "缺少户号或身份证号" not in text
     assert household_count(session) == 0
     assert session.execute(select(func.count(Region.id))).scalar_one() == 3  # no grid made
 
