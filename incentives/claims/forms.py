@@ -22,6 +22,21 @@ def date_field(label):
     )
 
 
+def amount_field(label):
+    """How many hours or times: text, because hours may have one decimal (the service parses it)."""
+    return StringField(
+        label,
+        validators=[DataRequired(_l("请填写数量")), Length(max=10, message=_l("数量请填写数字。"))],
+        default="1",
+    )
+
+
+def note_field(label):
+    return TextAreaField(
+        label, validators=[Length(max=NOTE_LENGTH, message=_l("说明最多 %(n)s 字。", n=NOTE_LENGTH))]
+    )
+
+
 class IdChoice(SelectField):
     """A rule or a household by id. The service checks it belongs to the village, so an id that
     is not among the choices is refused there with a clear message, never a 500."""
@@ -36,16 +51,9 @@ class IdChoice(SelectField):
 
 class ClaimForm(FlaskForm):
     rule = IdChoice(_l("申报事项"))
-    amount = StringField(
-        _l("数量（按小时计的填小时数，可有一位小数；按次计的填次数）"),
-        validators=[DataRequired(_l("请填写数量")), Length(max=10, message=_l("数量请填写数字。"))],
-        default="1",
-    )
+    amount = amount_field(_l("数量（按小时计的填小时数，可有一位小数；按次计的填次数）"))
     done_on = date_field(_l("日期"))
-    note = TextAreaField(
-        _l("说明（做了什么、在哪里）"),
-        validators=[Length(max=NOTE_LENGTH, message=_l("说明最多 %(n)s 字。", n=NOTE_LENGTH))],
-    )
+    note = note_field(_l("说明（做了什么、在哪里）"))
     photos = MultipleFileField(
         _l("照片（最多 %(n)s 张）", n=MAX_PHOTOS),
         # capture: a phone opens its camera straight away, the usual way to show a deed.
@@ -106,16 +114,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 class BulkAwardForm(FlaskForm):
     rule = IdChoice(_l("奖励事项"))
-    amount = StringField(
-        _l("数量（每户；按小时计的填小时数，按次计的填次数）"),
-        validators=[DataRequired(_l("请填写数量")), Length(max=10, message=_l("数量请填写数字。"))],
-        default="1",
-    )
+    amount = amount_field(_l("数量（每户；按小时计的填小时数，按次计的填次数）"))
     done_on = date_field(_l("日期"))
-    note = TextAreaField(
-        _l("说明"),
-        validators=[Length(max=NOTE_LENGTH, message=_l("说明最多 %(n)s 字。", n=NOTE_LENGTH))],
-    )
+    note = note_field(_l("说明"))
     households = MultiCheckboxField(_l("获奖住户"), coerce=valid_id)
 
 
