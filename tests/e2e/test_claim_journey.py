@@ -13,36 +13,21 @@ from sqlalchemy import select
 
 from incentives.auth.models import User
 from incentives.auth.roles import Role
-from incentives.demo import DEMO_USERS
-from incentives.extensions import db
 from incentives.places.models import Region
 from incentives.rules.models import Category
 from incentives.rules.services import publish_rule
 from ledger.balances import balance_of
 from ledger.models import utcnow
 from ledger.transaction import run_in_transaction
+from tests.e2e.helpers import assert_fits_phone, demo_login, in_app
 
 RULE_NAME = "巡河护河志愿服务"  # a village rule of its own, so the test never depends on the seed's
 
 
-def demo_login(role: Role) -> tuple[str, str, str]:
-    return next((phone, password, where) for r, phone, password, where in DEMO_USERS if r == role)
 
 
-def in_app(live_server, read):
-    """``read(session)`` inside the live app's context; returns plain values, not ORM rows."""
-    with live_server.app.test_request_context():
-        try:
-            return read(db.session)
-        finally:
-            db.session.remove()
 
 
-def assert_fits_phone(page) -> None:
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    assert widths[0] <= 360, f"{page.url} scrolls sideways on a 360 px phone: {widths}"
 
 
 def publish_patrol_rule(live_server, village_name: str) -> int:

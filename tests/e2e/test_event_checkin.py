@@ -12,9 +12,7 @@ from sqlalchemy import select
 
 from incentives.auth.models import User
 from incentives.auth.roles import Role
-from incentives.demo import DEMO_USERS
 from incentives.events.tokens import screen_token
-from incentives.extensions import db
 from incentives.places.models import Region
 from incentives.qr import qr_svg
 from incentives.rules.models import Category
@@ -22,27 +20,16 @@ from incentives.rules.services import points_for, publish_rule
 from ledger.balances import balance_of
 from ledger.models import utcnow
 from ledger.transaction import run_in_transaction
+from tests.e2e.helpers import assert_fits_phone, demo_login, in_app
 
 RULE_NAME = "活动测试：河道清理志愿服务"
 POINTS_PER_HOUR = 6
 
 
-def demo_login(role: Role) -> tuple[str, str, str]:
-    return next((phone, password, where) for r, phone, password, where in DEMO_USERS if r == role)
 
 
-def in_app(live_server, read):
-    """``read(session)`` inside the live app's context; returns plain values, not ORM rows."""
-    with live_server.app.test_request_context():
-        try:
-            return read(db.session)
-        finally:
-            db.session.remove()
 
 
-def fits_phone(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= 360, f"{page.url} scrolls sideways on a 360 px phone: {width}"
 
 
 def publish_hourly_rule(live_server, village_name: str) -> int:
@@ -96,13 +83,13 @@ def test_a_villager_checks_in_by_opening_the_url_the_qr_encodes(live_server, new
     organiser.wait_for_url(re.compile(r"/events/\d+$"))
     event_id = int(organiser.url.rsplit("/", 1)[1])
     expect(organiser.get_by_role("heading", name="周六河道清理")).to_be_visible()
-    fits_phone(organiser)
+    assert_fits_phone(organiser)
 
     # Its rotating code, as the server drew it: the scan URL with this minute's signed token.
     organiser.get_by_role("link", name="签到二维码").click()
     organiser.wait_for_url(re.compile(rf"/events/{event_id}/qr$"))
     expect(organiser.locator("#event-qr svg")).to_be_visible()
-    fits_phone(organiser)
+    assert_fits_phone(organiser)
     screenshot(organiser, "event-qr")
     secret = live_server.app.config["SECRET_KEY"]
     for _ in range(2):  # the minute may turn between the page and our own token
@@ -125,7 +112,7 @@ def test_a_villager_checks_in_by_opening_the_url_the_qr_encodes(live_server, new
     villager.wait_for_url(re.compile(rf"/events/{event_id}/me$"))
     expect(villager.get_by_role("status")).to_contain_text("签到成功")
     expect(villager.get_by_test_id("attendance-state")).to_have_text("已签到")
-    fits_phone(villager)
+    assert_fits_phone(villager)
     screenshot(villager, "event-checked-in")
 
     # The organiser sees who recorded the check-in, closes, adjusts the minutes and confirms.
@@ -145,7 +132,7 @@ def test_a_villager_checks_in_by_opening_the_url_the_qr_encodes(live_server, new
     expect(organiser.get_by_role("status")).to_have_text(
         f"已确认入账：1 人，共 2小时，{earned} 积分。")
     expect(organiser.get_by_test_id("event-status")).to_have_text("已确认入账")
-    fits_phone(organiser)
+    assert_fits_phone(organiser)
     screenshot(organiser, "event-confirmed")
 
     # Exactly the rule's points to the household, and the minutes to the villager's time bank.

@@ -9,12 +9,11 @@ from sqlalchemy import func, select
 
 from incentives.auth.models import User
 from incentives.auth.roles import Role
-from incentives.demo import DEMO_USERS
-from incentives.extensions import db
 from incentives.filters import hours
 from incentives.home.services import household_history
 from incentives.places.models import Household, Person, Region
 from ledger.balances import balance_of, computed_balance
+from tests.e2e.helpers import assert_fits_phone, demo_login, in_app
 
 expect = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'").expect
 
@@ -22,26 +21,10 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 PAGE_WEIGHT_LIMIT = 150 * 1024
 
 
-def demo_login(role: Role) -> tuple[str, str, str]:
-    """(phone, password, region name) of the demo user holding ``role``."""
-    phone, password, where = next((p, pw, w) for r, p, pw, w in DEMO_USERS if r == role)
-    return phone, password, where
 
 
-def in_app(live_server, read):
-    """``read(session)`` inside the live app's context; returns plain values, not ORM rows."""
-    with live_server.app.test_request_context():
-        try:
-            return read(db.session)
-        finally:
-            db.session.remove()
 
 
-def assert_fits_phone(page) -> None:
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    assert widths[0] <= 360, f"{page.url} scrolls sideways on a 360 px phone: {widths}"
 
 
 @dataclass(frozen=True)
