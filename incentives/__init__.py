@@ -52,14 +52,22 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from incentives.appraisal.views import bp as appraisal_bp
     from incentives.auth.views import bp as auth_bp
     from incentives.campaigns.views import bp as campaigns_bp
+    from incentives.cards.views import bp as cards_bp
     from incentives.claims.views import bp as claims_bp
+    from incentives.counter.views import bp as counter_bp
+    from incentives.credits.views import bp as credits_bp
     from incentives.events.views import bp as events_bp
     from incentives.home.views import bp as home_bp
     from incentives.households.views import bp as households_bp
     from incentives.public.views import bp as public_bp
+    from incentives.publications.views import bp as publications_bp
+    from incentives.reports.views import bp as reports_bp
     from incentives.rules.views import bp as rules_bp
+    from incentives.scheduler.views import bp as scheduler_bp
+    from incentives.supermarkets.views import bp as supermarkets_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -69,3 +77,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(rules_bp)
+    app.register_blueprint(appraisal_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(scheduler_bp)
+    app.register_blueprint(supermarkets_bp)
+    app.register_blueprint(counter_bp)
+    app.register_blueprint(credits_bp)
+    app.register_blueprint(cards_bp)
+    app.register_blueprint(publications_bp)

@@ -11,16 +11,20 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from incentives.appraisal.demo import seed_appraisal_demo
 from incentives.auth.roles import Role
 from incentives.auth.services import create_user, grant_role
 from incentives.awards.models import Award
 from incentives.awards.services import grant_award, grant_hours
+from incentives.credits.demo import demo_notes, seed_credits_and_cards
 from incentives.places import identity
 from incentives.places.models import Household, Level, Person, Region
 from incentives.places.services import add_person, add_region, create_household
+from incentives.publications.demo import seed_publications_demo
 from incentives.rules.models import Per
 from incentives.rules.services import adjust_for_village, rule_in_force
 from incentives.rules.standard_catalogue import publish_standard_catalogue
+from incentives.supermarkets.demo import seed_supermarket, seed_supermarket_once
 from ledger import (
     AccountKind,
     EntryKind,
@@ -28,12 +32,11 @@ from ledger import (
     issuing_account,
     open_account,
     post,
-    post_many,
     reverse,
 )
 from ledger.chain import read_head
 from ledger.kinds import Unit
-from ledger.models import Account, Entry
+from ledger.models import Entry
 
 MARKER_KEY = "demo:seeded"
 
@@ -63,19 +66,30 @@ class SeedResult:
     created: bool
     entries: int
     users: list[tuple[str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # printed before the users: demo cards, codes
 
 
 def seed_demo(session: Session, households_per_village: int = 17, id_key: str = "demo") -> SeedResult:
     """Create the demo county once. Must run inside ``run_in_transaction``."""
     users = [(role.value, phone, password) for role, phone, password, _ in DEMO_USERS]
     if session.execute(select(Entry.id).where(Entry.idempotency_key == MARKER_KEY)).first():
-        return SeedResult(False, 0, users)
+        # Idempotent: gives a database seeded before the appraisal existed its demo rounds once.
+        seed_appraisal_demo(session, _village_names())
+        seed_publications_demo(session, _village_names() + list(TOWNSHIPS))
+        seed_supermarket_once(session)
+        return SeedResult(False, 0, users, demo_notes(session))
     rng = random.Random(2026)
     regions = _build_tree(session)
     households = _build_households(session, regions, households_per_village, rng, id_key)
     _create_users(session, regions, households)
     entries = _write_history(session, regions, households, rng)
-    return SeedResult(True, entries, users)
+    seed_appraisal_demo(session, _village_names())
+    seed_publications_demo(session, _village_names() + list(TOWNSHIPS))
+    return SeedResult(True, entries, users, demo_notes(session))
+
+
+def _village_names() -> list[str]:
+    return [name for villages in TOWNSHIPS.values() for name in villages]
 
 
 def _build_tree(session: Session) -> dict[str, Region]:
@@ -164,19 +178,16 @@ def _write_history(session, regions, households, rng) -> int:
             if version.per == Per.HOUR:
                 grant_hours(session, rng.choice(people), quantity, key=f"demo:hours:{source_id}",
                             actor=actor, reason=version.name)
-    supermarket = open_account(session, AccountKind.SUPERMARKET, "demo:supermarket:1", "和平村爱心超市")
-    redemptions = [
-        Posting(f"demo:redeem:{h.id}", h.account_id, supermarket.id, 10, EntryKind.REDEEM, "demo:clerk",
-                "爱心超市兑换：洗衣粉 1 袋")
-        for h in households[::3]
-        if session.get(Account, h.account_id).balance >= 10
-    ]
-    post_many(session, redemptions)
     posted = select(Award).where(Award.entry_id.is_not(None)).order_by(Award.id)
     first = session.execute(posted).scalars().first()
     reverse(session, first.entry_id, key="demo:reversal:1", actor="demo:committee",
             reason="录入错误：重复登记，予以冲正")
+    # Redemptions are real checkouts at the demo supermarket: receipts, stock and ledger together.
+    seed_supermarket(session, regions, households)
+    seed_credits_and_cards(session, regions, households)
     issuing = issuing_account(session, Unit.POINTS)
-    marker = Posting(MARKER_KEY, issuing.id, supermarket.id, 1, EntryKind.ADJUST, "demo", "演示数据标记")
+    # The marker goes to a pool of its own, so the supermarket's account holds only redemptions.
+    pool = open_account(session, AccountKind.BUDGET, "demo:seed", "演示数据标记")
+    marker = Posting(MARKER_KEY, issuing.id, pool.id, 1, EntryKind.ADJUST, "demo", "演示数据标记")
     post(session, marker)
     return read_head(session).last_id

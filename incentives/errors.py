@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ledger import errors as ledger_errors
+from redeem.errors import RedeemError
 
 # One message per refusal the ledger can raise; the status says whose fault it is.
 LEDGER_MESSAGES = {
@@ -51,6 +52,7 @@ def form_status(form) -> int:
 def register(app: Flask) -> None:
     app.register_error_handler(ledger_errors.LedgerError, _ledger_error)
     app.register_error_handler(ServiceError, lambda exc: render_error(exc.status, exc.message))
+    app.register_error_handler(RedeemError, _redeem_error)
     app.register_error_handler(HTTPException, _http_error)
 
 
@@ -67,6 +69,12 @@ def _ledger_error(exc: ledger_errors.LedgerError):
             status, message = LEDGER_MESSAGES[cls]
             return render_error(status, message)
     return render_error(400, HTTP_MESSAGES[400])
+
+
+def _redeem_error(exc: RedeemError):
+    from incentives.redeem_messages import message_for
+
+    return render_error(exc.status, message_for(exc))
 
 
 def _http_error(exc: HTTPException):

@@ -26,6 +26,16 @@ class Action(enum.StrEnum):
     MANAGE_RULES = "manage_rules"  # publish and revise rules; a village adjusts higher rules
     ORGANISE_EVENT = "organise_event"  # create events in the node's villages (their organiser runs them)
     RECORD_ATTENDANCE = "record_attendance"  # check villagers without phones in and out at events
+    SELL_AT_COUNTER = "sell_at_counter"  # identify households at a supermarket's counter, check out, void
+    MANAGE_GOODS = "manage_goods"  # a supermarket's goods, donations in and stock-takes
+    VIEW_SUPERMARKET = "view_supermarket"  # a supermarket's stock, donors and monthly reconciliation
+    APPRAISE = "appraise"  # score households in the village's moral appraisal (道德评议)
+    MANAGE_APPRAISAL = "manage_appraisal"  # open and close appraisal rounds, declare recusals
+    VIEW_REPORTS = "view_reports"  # reports and XLSX downloads over the node's subtree
+    ISSUE_CREDITS = "issue_credits"  # issue, print and revoke QR-coded credits (积分券) from a budget
+    MANAGE_CARDS = "manage_cards"  # issue, print, revoke and reissue household cards (平安家庭积分卡)
+    VIEW_JOB_RUNS = "view_job_runs"  # the scheduled jobs' runs, results and errors
+    MANAGE_PUBLICATIONS = "manage_publications"  # honour-roll settings (names, expiry), errata
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -54,18 +64,34 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_RULES,
             Action.ORGANISE_EVENT,
             Action.RECORD_ATTENDANCE,
+            Action.MANAGE_APPRAISAL,
+            Action.ISSUE_CREDITS,
+            Action.MANAGE_CARDS,
+            Action.MANAGE_GOODS,
+            Action.VIEW_SUPERMARKET,
+            Action.MANAGE_PUBLICATIONS,
         }
     ),
-    Role.APPRAISER: frozenset({Action.VIEW_DASHBOARD}),
-    Role.CLERK: frozenset({Action.VIEW_DASHBOARD}),
+    Role.APPRAISER: frozenset({Action.VIEW_DASHBOARD, Action.APPRAISE, Action.MANAGE_APPRAISAL}),
+    Role.CLERK: frozenset(
+        {Action.VIEW_DASHBOARD, Action.SELL_AT_COUNTER, Action.MANAGE_GOODS, Action.VIEW_SUPERMARKET}
+    ),
     Role.WOMENS_FEDERATION: frozenset(
-        {Action.VIEW_DASHBOARD, Action.RUN_CAMPAIGN, Action.ORGANISE_EVENT}
+        {Action.VIEW_DASHBOARD, Action.RUN_CAMPAIGN, Action.ORGANISE_EVENT, Action.VIEW_REPORTS,
+         Action.ISSUE_CREDITS}
     ),
-    Role.YOUTH_LEAGUE: frozenset({Action.VIEW_DASHBOARD, Action.RUN_CAMPAIGN, Action.ORGANISE_EVENT}),
+    Role.YOUTH_LEAGUE: frozenset(
+        {Action.VIEW_DASHBOARD, Action.RUN_CAMPAIGN, Action.ORGANISE_EVENT, Action.VIEW_REPORTS,
+         Action.ISSUE_CREDITS}
+    ),
     Role.TOWNSHIP_ADMIN: frozenset(
-        {Action.VIEW_HOUSEHOLD, Action.VIEW_DASHBOARD, Action.MANAGE_RULES}
+        {Action.VIEW_HOUSEHOLD, Action.VIEW_DASHBOARD, Action.MANAGE_RULES, Action.VIEW_REPORTS,
+         Action.VIEW_SUPERMARKET, Action.VIEW_JOB_RUNS, Action.MANAGE_PUBLICATIONS}
     ),
-    Role.COUNTY_ADMIN: frozenset({Action.VIEW_HOUSEHOLD, Action.VIEW_DASHBOARD, Action.MANAGE_RULES}),
+    Role.COUNTY_ADMIN: frozenset(
+        {Action.VIEW_HOUSEHOLD, Action.VIEW_DASHBOARD, Action.MANAGE_RULES, Action.VIEW_REPORTS,
+         Action.VIEW_SUPERMARKET, Action.VIEW_JOB_RUNS, Action.MANAGE_PUBLICATIONS}
+    ),
 }
 
 # The levels a role may be granted on: a village committee sits on a village, not a county.
@@ -170,6 +196,31 @@ def can_check_in_by_name(user, event, household: Household) -> bool:
     if household.village_id != event.village_id:
         return False
     return is_organiser(user, event) or can(user, Action.RECORD_ATTENDANCE, household.region)
+
+
+def can_issue_from_campaign(user, campaign) -> bool:
+    """Credits drawn on a campaign's budget: by the staff who run the campaign."""
+    region = campaign.region
+    return can(user, Action.ISSUE_CREDITS, region) and can(user, Action.RUN_CAMPAIGN, region)
+
+
+def can_issue_from_village_pool(user, village: Region) -> bool:
+    """Credits drawn on a village's pool: by the village's own committee, not by staff above it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(
+        g.region_id == village.id and Action.ISSUE_CREDITS in ROLE_ACTIONS[Role(g.role)] for g in user.grants
+    )
+
+
+def can_view_receipt(user, household: Household, supermarket_region: Region) -> bool:
+    """A supermarket receipt: its household, staff who see the household, and the supermarket's
+    own clerks and overseers."""
+    return (
+        can_view_household(user, household)
+        or can(user, Action.SELL_AT_COUNTER, supermarket_region)
+        or can(user, Action.VIEW_SUPERMARKET, supermarket_region)
+    )
 
 
 def is_staff(user) -> bool:

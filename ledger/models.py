@@ -75,6 +75,15 @@ class Entry(Base):
         Index("ix_ledger_entries_from_account", "from_account_id", "id"),
         Index("ix_ledger_entries_to_account", "to_account_id", "id"),
         Index("ix_ledger_entries_ref", "ref_type", "ref_id"),
+        # Cover the reports' aggregates over a period, per account and kind (incentives/reports).
+        Index(
+            "ix_ledger_entries_to_kind_created",
+            "to_account_id", "kind", "created_at", "from_account_id", "amount",
+        ),
+        Index(
+            "ix_ledger_entries_from_kind_created",
+            "from_account_id", "kind", "created_at", "to_account_id", "amount",
+        ),
     )
 
     def __repr__(self) -> str:

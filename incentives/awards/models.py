@@ -34,6 +34,8 @@ class Award(Base):
     __table_args__ = (
         UniqueConstraint("source_type", "source_id", "household_id"),
         Index("ix_awards_cap", "household_id", "root_rule_id", "created_at"),
+        # Points by rule over a period, read from the index alone (incentives/reports).
+        Index("ix_awards_household_created", "household_id", "created_at", "root_rule_id", "points"),
     )
 
     @property

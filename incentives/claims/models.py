@@ -9,7 +9,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incentives.auth.models import User
@@ -52,12 +52,17 @@ STATE_LABELS = {
 
 
 class VillageSettings(Base):
-    """A village's own choices about claims; a village without a row uses the defaults."""
+    """A village's own choices (claims' notice, honour-roll names, yearly expiry); a village
+    without a row uses the defaults."""
 
     __tablename__ = "village_settings"
 
     village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     notice_days: Mapped[int] = mapped_column(default=DEFAULT_NOTICE_DAYS)  # 0: no notice
+    # Honour rolls and expiry (incentives/publications, incentives/expiry):
+    show_full_names: Mapped[bool] = mapped_column(default=False, server_default=false())  # else 张*明
+    expire_yearly: Mapped[bool] = mapped_column(default=False, server_default=false())  # year-end 清零
+    expiry_notice_days: Mapped[int] = mapped_column(default=30, server_default="30")  # told this early
     updated_by: Mapped[str] = mapped_column(String(64), default="system")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -23,5 +23,7 @@ def seed_command():
         click.echo(f"演示数据已创建：{result.entries} 条积分记录。登录页：/login")
     else:
         click.echo("演示数据已存在，未做任何更改。登录页：/login")
+    for note in result.notes:
+        click.echo(note)
     for role, phone, password in result.users:
         click.echo(f"{role} {phone} {password}")

@@ -29,6 +29,8 @@ SHORTCUTS = (
     Shortcut(_l("我的申报"), "claims.index", None),
     Shortcut(_l("本村公示"), "claims.notice", None),
     Shortcut(_l("积分细则"), "rules.index", None),
+    Shortcut(_l("光荣榜"), "publications.index", None),
+    Shortcut(_l("输入券码"), "credits.enter", None),
     Shortcut(_l("审核申报"), "claims.review", Action.REVIEW_CLAIM),
     Shortcut(_l("录入扣分"), "claims.new_deduction", Action.ENTER_DEDUCTION),
     Shortcut(_l("批量发放"), "claims.bulk", Action.BULK_AWARD),
@@ -38,6 +40,16 @@ SHORTCUTS = (
     Shortcut(_l("公示管理"), "claims.notice", Action.MANAGE_NOTICE),
     Shortcut(_l("发布积分细则"), "rules.new", Action.MANAGE_RULES),
     Shortcut(_l("住户"), "households.index", Action.VIEW_HOUSEHOLD),
+    Shortcut(_l("光荣榜设置"), "publications.settings", Action.MANAGE_PUBLICATIONS),
+    Shortcut(_l("定时任务"), "scheduler.runs", Action.VIEW_JOB_RUNS),
+    Shortcut(_l("积分券"), "credits.index", Action.ISSUE_CREDITS),
+    Shortcut(_l("家庭积分卡"), "cards.index", Action.MANAGE_CARDS),
+    Shortcut(_l("兑换柜台"), "counter.index", Action.SELL_AT_COUNTER),
+    Shortcut(_l("道德评议"), "appraisal.index", Action.APPRAISE),
+    Shortcut(_l("道德评议"), "appraisal.index", Action.MANAGE_APPRAISAL),
+    Shortcut(_l("统计报表"), "reports.index", Action.VIEW_REPORTS),
+    Shortcut(_l("爱心超市"), "supermarkets.index", Action.MANAGE_GOODS),
+    Shortcut(_l("爱心超市"), "supermarkets.index", Action.VIEW_SUPERMARKET),
 )
 
 

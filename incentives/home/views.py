@@ -1,13 +1,17 @@
 """``/me``: the villager's household card and the staff member's dashboard."""
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
+from incentives.expiry.services import expiry_notice
 from incentives.extensions import db
 from incentives.home.services import balance, household_history, region_summary
 from incentives.home.shortcuts import shortcuts_for
 from incentives.permissions import Action, regions_for
 from incentives.qr import qr_svg
+from ledger.models import utcnow
 from redeem.members import STEP_SECONDS, member_token
 
 bp = Blueprint("home", __name__)
@@ -31,6 +35,10 @@ def index():
             "member_token": token,
             "refresh_seconds": STEP_SECONDS,
         }
+        context["expiry"] = expiry_notice(
+            db.session, household, context["points"], utcnow(),
+            ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]),
+        )
     context["shortcuts"] = shortcuts_for(current_user, has_household=household is not None)
     context["summaries"] = [
         region_summary(db.session, region)

@@ -1,0 +1,1 @@
+"""Moral appraisal (道德评议): a village committee scores households on published criteria."""

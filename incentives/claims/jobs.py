@@ -1,0 +1,27 @@
+"""The claims job: every ten minutes, post the claims whose public notice has ended."""
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from incentives.claims.services import POST_BATCH, post_due_claims
+from incentives.scheduler.periods import Period, PeriodKind
+from incentives.scheduler.registry import registry
+from ledger.transaction import run_in_transaction
+
+
+@registry.job(
+    "claims.post_due", PeriodKind.TEN_MINUTES, title=_l("公示期满的申报入账"),
+    # Each run posts everything due by its time, so after downtime one run catches up.
+    catch_up=1, retry_seconds=60, max_attempts=5,
+)
+def post_due(session: Session, period: Period, now: datetime) -> dict:
+    """Post every claim due by ``now``, in batches of one transaction each (as ``flask claims
+    post-due`` does). Idempotent: a posted claim is no longer in notice."""
+    total = 0
+    while True:
+        posted = run_in_transaction(session, lambda: len(post_due_claims(session, now, limit=POST_BATCH)))
+        total += posted
+        if posted < POST_BATCH:
+            return {"posted": total}

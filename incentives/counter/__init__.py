@@ -1,0 +1,1 @@
+"""The supermarket counter: identifying the household, the cart, checkout, receipts and voids."""

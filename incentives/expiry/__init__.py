@@ -1,0 +1,1 @@
+"""Yearly expiry of spendable points, where a village has chosen it."""

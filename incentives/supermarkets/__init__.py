@@ -1,0 +1,1 @@
+"""Supermarket management pages: goods, donations, stock-takes, donors, monthly reconciliation."""
