@@ -64,4 +64,9 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
         "PUBLIC_LEDGER_PAGE_SIZE": 50,
+        # Claim and goods photos live on disk, outside the database and the static folder.
+        "PHOTO_DIR": os.environ.get("PHOTO_DIR", "").strip() or str(Path(instance_path) / "photos"),
+        # The address printed in QR codes (credit sheets, posters): what phones reach, which behind
+        # a proxy is not the address a request came in on. Empty: the request's own address.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
     }

@@ -40,10 +40,8 @@ class StoredPhoto:
 
 
 def photo_dir(app: Flask) -> Path:
-    """``PHOTO_DIR`` from the config or the environment, else ``photos`` in the instance folder:
-    outside the database and outside anything the web server serves by itself."""
-    configured = app.config.get("PHOTO_DIR") or os.environ.get("PHOTO_DIR", "").strip()
-    return Path(configured) if configured else Path(app.instance_path) / "photos"
+    """Where photos are stored (``PHOTO_DIR``; by default ``photos`` in the instance folder)."""
+    return Path(app.config["PHOTO_DIR"])
 
 
 def photo_path(directory: Path, sha256: str) -> Path:
