@@ -52,19 +52,17 @@ def report_form(world, photos=(), **fields):
 
 
 @pytest.fixture
-def reported(session, world):
+def reported(app, session, world):
     """H1's report of river cleaning with one photo, as posted through the form."""
     return act(session, services.submit_claim, world.users.villager, rule_id=world.rules.river.id,
-               amount="2", done_on=TODAY, photos=[_stored_photo()], now=NOW)
+               amount="2", done_on=TODAY, photos=[_stored_photo(app)], now=NOW)
 
 
-def _stored_photo():
-    from flask import Flask
-
+def _stored_photo(app):
     from incentives.claims.photos import photo_dir, store_photo
 
     # The same folder the app serves from (PHOTO_DIR, set for each test in conftest).
-    return store_photo(jpeg(2400, 1800), photo_dir(Flask(__name__)))
+    return store_photo(jpeg(2400, 1800), photo_dir(app))
 
 
 # -- the villager's report -------------------------------------------------------------------
