@@ -15,7 +15,9 @@ PORT ?= 5000
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# The scheduler (claims after their notice, credits' expiry, honour rolls) beside the web server.
+	$(FLASK) scheduler run & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)
