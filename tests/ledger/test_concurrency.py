@@ -5,9 +5,6 @@ engine, as gunicorn workers or a second machine would be. They wait at a barrier
 as fast as they can, so the database's locking is what keeps the ledger right.
 """
 
-import multiprocessing
-import queue
-import time
 import traceback
 
 import pytest
@@ -29,6 +26,7 @@ from ledger.chain import verify_chain
 from ledger.models import Account, Entry
 from ledger.transaction import configure_engine, run_in_transaction
 from tests.factories import fund, make_account
+from tests.races import race
 
 pytestmark = pytest.mark.slow
 
@@ -85,41 +83,7 @@ def _worker(url, name, actions, barrier, results):
 
 def run_workers(url: str, actions_of_worker: list[list]) -> list[dict]:
     """Start one process per list of actions, let them go at once, collect their outcomes."""
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(len(actions_of_worker))
-    results = ctx.Queue()
-    processes = [
-        ctx.Process(target=_worker, args=(url, n, actions, barrier, results), daemon=True)
-        for n, actions in enumerate(actions_of_worker)
-    ]
-    for process in processes:
-        process.start()
-    outcomes = []
-    deadline = time.monotonic() + WAIT
-    try:
-        while len(outcomes) < len(processes) and time.monotonic() < deadline:
-            try:
-                outcomes.append(results.get(timeout=0.5))
-            except queue.Empty:
-                if not any(p.is_alive() for p in processes):
-                    break
-        # Take whatever a worker put just before exiting.
-        while len(outcomes) < len(processes):
-            try:
-                outcomes.append(results.get(timeout=1))
-            except queue.Empty:
-                break
-    finally:
-        for process in processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.terminate()
-                process.join()
-    assert len(outcomes) == len(processes), (
-        f"only {len(outcomes)} of {len(processes)} workers reported; "
-        f"exit codes {[p.exitcode for p in processes]}"
-    )
-    assert [p.exitcode for p in processes] == [0] * len(processes)
+    outcomes = race(_worker, [(url, n, actions) for n, actions in enumerate(actions_of_worker)], WAIT)
     return sorted(outcomes, key=lambda o: o["worker"])
 
 

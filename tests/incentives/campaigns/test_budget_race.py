@@ -1,17 +1,14 @@
 """Many awards racing for a campaign's last points, from separate processes: the budget pays
 exactly what it holds and the rest are refused cleanly."""
 
-import multiprocessing
 import traceback
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ledger.balances import reconcile
 from ledger.models import Account
 from tests.incentives.campaigns.test_campaigns import launch
+from tests.races import race, worker_session
 
 pytestmark = pytest.mark.slow
 
@@ -21,18 +18,14 @@ WORKERS = 8
 def _award(url, campaign_id, household_id, barrier, results):
     from datetime import date
 
-    import incentives.models  # noqa: F401  every mapper, as the app has them
     from incentives.campaigns.models import Campaign
     from incentives.campaigns.services import CampaignError, award_in_campaign
     from incentives.places.models import Household
-    from ledger.transaction import configure_engine, run_in_transaction
+    from ledger.transaction import run_in_transaction
 
-    engine = configure_engine(sa.create_engine(url))
     outcome = "error"
     try:
-        with Session(engine) as session:
-            session.execute(select(1))
-            session.rollback()
+        with worker_session(url) as session:
             barrier.wait(timeout=60)
             try:
                 run_in_transaction(session, lambda: award_in_campaign(
@@ -46,7 +39,6 @@ def _award(url, campaign_id, household_id, barrier, results):
     except Exception:
         outcome = "error: " + traceback.format_exc()
     finally:
-        engine.dispose()
         results.put(outcome)
 
 
@@ -56,17 +48,7 @@ def test_racing_awards_never_overdraw_the_budget(db_url, session, county):
     township, village, _, _ = county
     campaign = launch(session, township, [village], budget=100, points=30)
     households = [make_household(session, village, f"户{i}") for i in range(WORKERS)]
-    context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(WORKERS), context.Queue()
-    processes = [
-        context.Process(target=_award, args=(db_url, campaign.id, h.id, barrier, results))
-        for h in households
-    ]
-    for p in processes:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in processes]
-    for p in processes:
-        p.join(timeout=30)
+    outcomes = race(_award, [(db_url, campaign.id, h.id) for h in households])
 
     assert sorted(outcomes) == ["paid"] * 3 + ["refused"] * 5, outcomes
     session.expire_all()

@@ -2,18 +2,16 @@
 reviewers pressing "approve" at once approve once, and posting jobs running side by side post
 every claim exactly once."""
 
-import multiprocessing
 import traceback
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from incentives.awards.models import Award
 from incentives.claims import services
 from ledger.balances import balance_of, reconcile
 from tests.incentives.claims.conftest import DAY, NOW, act, report
+from tests.races import race, worker_session
 
 pytestmark = pytest.mark.slow
 
@@ -22,18 +20,14 @@ WORKERS = 4
 
 def _approve(url, claim_id, user_id, barrier, results):
     """One reviewer's request: approve ``claim_id``; report "approved", "refused" or the error."""
-    import incentives.models  # noqa: F401  every mapper, as the app has them
     from incentives.auth.models import User
     from incentives.claims.errors import ClaimError
     from incentives.claims.services import approve_claim
-    from ledger.transaction import configure_engine, run_in_transaction
+    from ledger.transaction import run_in_transaction
 
-    engine = configure_engine(sa.create_engine(url))
     outcome = "error"
     try:
-        with Session(engine) as session:
-            session.execute(select(1))
-            session.rollback()
+        with worker_session(url) as session:
             barrier.wait(timeout=60)
             try:
                 run_in_transaction(session, lambda: approve_claim(
@@ -44,22 +38,17 @@ def _approve(url, claim_id, user_id, barrier, results):
     except Exception:
         outcome = "error: " + traceback.format_exc()
     finally:
-        engine.dispose()
         results.put(outcome)
 
 
 def _post_due(url, barrier, results):
     """One run of the posting job; report how many claims it posted."""
-    import incentives.models  # noqa: F401
     from incentives.claims.services import post_due_claims
-    from ledger.transaction import configure_engine, run_in_transaction
+    from ledger.transaction import run_in_transaction
 
-    engine = configure_engine(sa.create_engine(url))
     outcome = "error"
     try:
-        with Session(engine) as session:
-            session.execute(select(1))
-            session.rollback()
+        with worker_session(url) as session:
             barrier.wait(timeout=60)
             outcome = run_in_transaction(
                 session, lambda: len(post_due_claims(session, NOW + 8 * DAY, limit=3))
@@ -74,21 +63,11 @@ def _post_due(url, barrier, results):
     except Exception:
         outcome = "error: " + traceback.format_exc()
     finally:
-        engine.dispose()
         results.put(outcome)
 
 
 def _race(target, args_for) -> list:
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(WORKERS)
-    results = context.Queue()
-    workers = [context.Process(target=target, args=(*args_for(i), barrier, results)) for i in range(WORKERS)]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=120) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=30)
-    return outcomes
+    return race(target, [args_for(i) for i in range(WORKERS)])
 
 
 def test_reviewers_racing_to_approve_approve_once(session, world, db_url):

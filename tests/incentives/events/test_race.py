@@ -2,18 +2,16 @@
 be), racing scans fill exactly the capacity, and one person's simultaneous scans check them in
 once. Every refusal is a clean 409, never an error."""
 
-import multiprocessing
 import traceback
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from incentives.auth.roles import Role
 from incentives.events.models import Attendance
 from tests.factories import make_household, make_user
 from tests.incentives.events.conftest import NOW, make_event
+from tests.races import race, worker_session
 
 pytestmark = pytest.mark.slow
 
@@ -22,29 +20,26 @@ WORKERS = 6
 
 def _scan(url, rounds, barrier, results):
     """Scan as each ``(event_id, user_id)`` of ``rounds`` in turn, every round in step with the
-    other workers; report each outcome as ``(round, outcome)``."""
-    import incentives.models  # noqa: F401  every mapper, as the app has them
+    other workers; report the outcomes as a list of ``(round, outcome)``."""
     from incentives.events.errors import EventError
     from incentives.events.services import scan_event_code
-    from ledger.transaction import configure_engine, run_in_transaction
+    from ledger.transaction import run_in_transaction
 
-    engine = configure_engine(sa.create_engine(url))
+    outcomes = []
     try:
-        with Session(engine) as session:
-            session.execute(select(1))  # connect before the race, not during it
-            session.rollback()
+        with worker_session(url) as session:
             for number, (event_id, user_id) in enumerate(rounds):
                 barrier.wait(timeout=60)
                 try:
                     run_in_transaction(session, lambda e=event_id, u=user_id: scan_event_code(
                         session, e, u, printed=False, now=NOW))
-                    results.put((number, "in"))
+                    outcomes.append((number, "in"))
                 except EventError as exc:
-                    results.put((number, f"{exc.status} {exc.message}"))
+                    outcomes.append((number, f"{exc.status} {exc.message}"))
     except Exception:
-        results.put((-1, "error: " + traceback.format_exc()))
+        outcomes.append((-1, "error: " + traceback.format_exc()))
     finally:
-        engine.dispose()
+        results.put(outcomes)
 
 
 def attendances(session, event) -> int:
@@ -65,14 +60,7 @@ def test_racing_scans_fill_the_capacity_and_check_one_person_in_once(db_url, ses
     # Round 0: six volunteers race for three places. Round 1: one villager's six scans at once.
     rounds = [[(small.id, volunteer), (large.id, world.users.villager.id)] for volunteer in volunteers]
 
-    context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(WORKERS), context.Queue()
-    workers = [context.Process(target=_scan, args=(db_url, r, barrier, results)) for r in rounds]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=120) for _ in range(2 * WORKERS)]
-    for worker in workers:
-        worker.join(timeout=30)
+    outcomes = [o for worker in race(_scan, [(db_url, r) for r in rounds]) for o in worker]
 
     first = sorted(o for n, o in outcomes if n == 0)
     second = sorted(o for n, o in outcomes if n == 1)
