@@ -123,6 +123,19 @@ def can(user, action: Action, region: Region) -> bool:
     )
 
 
+def may_declare_recusal(user, village: Region, member_id: int) -> bool:
+    """Whether ``user`` may declare that appraisal member ``member_id`` must not score households of
+    ``village``. The village committee may name any member; an appraiser only themself, since a
+    declared recusal withdraws the member's scores and one member must not strike another's."""
+    if not can(user, Action.MANAGE_APPRAISAL, village):
+        return False
+    if member_id == user.id:
+        return True
+    return any(
+        Role(grant.role) == Role.VILLAGE_COMMITTEE and grant.region.contains(village) for grant in user.grants
+    )
+
+
 def regions_for(user, action: Action) -> list[Region]:
     """The nodes on which ``user`` may do ``action`` (each covering its subtree)."""
     if not getattr(user, "is_authenticated", False):

@@ -30,6 +30,7 @@ MESSAGES = {
     "insufficient_points": _l("积分不足：这户有 %(balance)s 分，本次需要 %(total)s 分。"),
     "stock_negative": _l("“%(name)s”库存只有 %(stock)s，不能减少 %(quantity)s。"),
     "key_reused": _l("这张兑换单已经提交过，内容不同，请刷新后重新操作。"),
+    "donation_key_reused": _l("这张捐赠单已经提交过，内容不同，请刷新后重新填写。"),
     "already_voided": _l("这张兑换单已经作废过了。"),
     "void_too_late": _l("只能在当天作废兑换单。"),
     "member_code_invalid": _l("会员码无效或已过期，请让村民刷新后再扫一次。"),

@@ -76,7 +76,7 @@ def run_in_transaction(session: Session, work: Callable[[], T], *, attempts: int
     if isinstance(session, scoped_session):
         session = session()  # the thread's actual Session (Flask-SQLAlchemy hands out the proxy)
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED):
+        if has_uncommitted_changes(session):
             raise RuntimeError("run_in_transaction called with pending changes in the session")
         session.rollback()
     for attempt in range(1, attempts + 1):
@@ -97,6 +97,17 @@ def run_in_transaction(session: Session, work: Callable[[], T], *, attempts: int
         finally:
             session.info.pop(_IN_TRANSACTION, None)
     raise AssertionError("unreachable")
+
+
+def has_uncommitted_changes(session: Session) -> bool:
+    """True when ``session`` holds work a commit would write: objects added, changed or deleted
+    and not yet flushed, or statements flushed in the open transaction and not yet committed.
+
+    A read-only transaction gives False (ending it loses nothing).
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_FLUSHED))
 
 
 def in_write_transaction(session: Session) -> bool:

@@ -26,6 +26,9 @@ from redeem.codes import Malformed, Mistyped, new_card_number, normalise_card_nu
 from redeem.errors import RedeemError
 
 MAX_PIN_FAILURES = 5  # per card in the window, since its last success: then the card is locked
+MAX_LOCKOUTS = 3  # this many locks in a day and the card stays locked until its PIN is reset
+BLOCK_FAILURES = MAX_PIN_FAILURES * MAX_LOCKOUTS
+BLOCK_PERIOD = timedelta(hours=24)
 MAX_ACTOR_FAILURES = 20  # per clerk in the window, over all cards: stops trying number after number
 WINDOW = timedelta(minutes=15)
 PIN_PATTERN = re.compile(r"^[0-9]{4,6}$")
@@ -66,6 +69,13 @@ class WrongPin(CardError):
 class CardLocked(CardError):
     code = "card_locked"
     status = 429
+
+
+class CardBlocked(CardError):
+    """Locked again and again: only a new PIN (:func:`change_pin`) or a new card lifts it."""
+
+    code = "card_blocked"
+    status = 423
 
 
 class CounterLocked(CardError):
@@ -234,7 +244,9 @@ def check_card(session: Session, number: str, pin: str, actor: str, now: datetim
     Returns the refusal rather than raising it, so the caller commits the attempt (a wrong PIN
     must count even though nothing else happens). After ``MAX_PIN_FAILURES`` wrong PINs in the
     window the card is locked, and after ``MAX_ACTOR_FAILURES`` failures the clerk is, without
-    the PIN even being checked, so guessing gains nothing.
+    the PIN even being checked, so guessing gains nothing. ``BLOCK_FAILURES`` wrong PINs within
+    ``BLOCK_PERIOD`` (``MAX_LOCKOUTS`` locks in a day) block the card until the committee sets a
+    new PIN: else five more guesses every window would find a 4-digit PIN in days.
     """
     since = now - WINDOW
     actor_failures = session.execute(
@@ -262,21 +274,36 @@ def check_card(session: Session, number: str, pin: str, actor: str, now: datetim
     last_success = session.execute(
         select(func.max(CardAttempt.id)).where(CardAttempt.card_id == card.id, CardAttempt.succeeded)
     ).scalar_one()
-    failures = session.execute(
-        select(func.count(CardAttempt.id)).where(
-            CardAttempt.card_id == card.id, CardAttempt.succeeded.is_(False), CardAttempt.at >= since,
+    # Every failure since the last success (a PIN reset writes one): few, as locks stop guessing.
+    failed_at = list(session.execute(
+        select(CardAttempt.at).where(
+            CardAttempt.card_id == card.id, CardAttempt.succeeded.is_(False),
             CardAttempt.id > (last_success or 0),
-        )
-    ).scalar_one()
+        ).order_by(CardAttempt.at)
+    ).scalars())
+    if _blocked(failed_at):
+        return CardCheck(None, CardBlocked())
+    failures = sum(1 for at in failed_at if at >= since)
     if failures >= MAX_PIN_FAILURES:
         return CardCheck(None, CardLocked(minutes=_minutes()))
     if not pin_matches(card.pin_hash, pin):
         left = MAX_PIN_FAILURES - failures - 1
-        error = WrongPin(left=left) if left else CardLocked(minutes=_minutes())
+        if _blocked(failed_at + [now]):
+            error = CardBlocked()
+        else:
+            error = WrongPin(left=left) if left else CardLocked(minutes=_minutes())
         return _failed(session, card.id, actor, now, error)
     session.add(CardAttempt(card_id=card.id, actor=actor, succeeded=True, at=now))
     session.flush()
     return CardCheck(card.household_id)
+
+
+def _blocked(failed_at: list[datetime]) -> bool:
+    """Whether ``BLOCK_FAILURES`` of these failure times (in order) fall within ``BLOCK_PERIOD``."""
+    return any(
+        failed_at[i + BLOCK_FAILURES - 1] - failed_at[i] <= BLOCK_PERIOD
+        for i in range(len(failed_at) - BLOCK_FAILURES + 1)
+    )
 
 
 def _failed(session: Session, card_id: int | None, actor: str, now: datetime, error: CardError) -> CardCheck:
@@ -296,8 +323,9 @@ def identify_by_card(
 
     Commits the attempt in a transaction of its own (the session must hold no pending changes),
     then raises the refusal if there is one: :class:`CardMalformed`, :class:`CardMistyped`,
-    :class:`UnknownCard`, :class:`CardRevoked`, :class:`WrongPin`, :class:`CardLocked` or
-    :class:`CounterLocked`; :class:`PinRequired` (recording nothing) when ``pin`` is empty.
+    :class:`UnknownCard`, :class:`CardRevoked`, :class:`WrongPin`, :class:`CardLocked`,
+    :class:`CardBlocked` or :class:`CounterLocked`; :class:`PinRequired` (recording nothing) when
+    ``pin`` is empty.
     """
     if not (pin or "").strip():
         raise PinRequired()

@@ -64,6 +64,8 @@ class CreditBatch(Base):
     # Set once, by the expiry job, when the unused credits' points went back to the budget.
     settled_at: Mapped[datetime | None] = mapped_column(DateTime)
     expire_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)
+    # The form's one-time key: a double submit issues the batch once. None for batches made by code.
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
 
     credits: Mapped[list["Credit"]] = relationship(back_populates="batch", order_by="Credit.id")
 

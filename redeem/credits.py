@@ -13,6 +13,14 @@ A credit leaves the ``issued`` state by a conditional ``UPDATE ... WHERE state =
 same transaction as its posting: of two counters scanning it at once, one updates a row and posts,
 the other updates none and is refused. Every function here runs inside
 ``ledger.transaction.run_in_transaction`` and never commits.
+
+Locks are taken in one fixed order everywhere: the batch row, then its credit rows, then the
+ledger's chain head (taken by the posting), then the ledger accounts. Using or revoking a credit
+takes its row, then posts; revoking or expiring a batch takes the batch row, then its credits,
+then posts; issuing creates new rows and posts. No transaction takes a credit row after the chain
+head, which is why :func:`expire_due_credits` settles one batch per transaction (a second batch
+would take its credits after the first one's posting took the head). Issuing with a form key takes
+the head first, but only to write rows no one else can hold yet.
 """
 
 import uuid
@@ -25,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ledger import AccountKind, EntryKind, InsufficientBalance, Posting, open_account, post
 from ledger.models import Account
+from ledger.posting import lock_chain
 from redeem.codes import (
     Malformed,
     Mistyped,
@@ -37,6 +46,8 @@ from redeem.errors import RedeemError
 
 MAX_POINTS = 10_000  # per credit
 MAX_COUNT = 1_000  # per batch: a few dozen A4 sheets
+MAX_KEY = 100  # a batch form's one-time key
+MAX_VALID_DAYS = 5 * 366  # a batch is good for at most about five years (and the date stays far from 9999)
 CLAIM_PATH = "/credits/c/"  # where a credit's QR code points: ``<base>/credits/c/<code>``
 
 # The households table, read by name: this package may not import the web app's models.
@@ -103,6 +114,13 @@ class BudgetTooSmall(CreditError):
     status = 409
 
 
+class BatchKeyReused(CreditError):
+    """A batch form's key used before for a different batch."""
+
+    code = "credit_batch_key_reused"
+    status = 409
+
+
 class InvalidBatch(CreditError):
     """A batch that cannot be issued as asked; ``field`` says which value is wrong."""
 
@@ -118,7 +136,10 @@ def code_from_input(text: str) -> str:
     :class:`CreditMistyped`."""
     text = (text or "").strip()
     if "/" in text:
-        path = unquote(urlsplit(text).path)
+        try:
+            path = unquote(urlsplit(text).path)
+        except ValueError:  # not a URL at all, e.g. an unclosed "[" where an IPv6 host would be
+            raise CreditMalformed() from None
         if CLAIM_PATH not in path:
             raise CreditMalformed()
         text = path.rsplit(CLAIM_PATH, 1)[1].strip("/")
@@ -169,14 +190,18 @@ def batch_village_ids(session: Session, batch_id: int) -> set[int]:
 def issue_batch(
     session: Session, *, budget_account_id: int, region_id: int, village_ids: list[int], name: str,
     points: int, count: int, expires_on: date, expires_at: datetime, actor: str, now: datetime,
-    campaign_id: int | None = None,
+    campaign_id: int | None = None, key: str | None = None,
 ) -> CreditBatch:
     """Issue ``count`` credits of ``points`` each, usable in ``village_ids`` until ``expires_at``
     (the UTC end of the local day ``expires_on``), drawing their total from the budget account.
 
     The total moves from the budget into the batch's own escrow account in one posting; a budget
     that cannot pay raises :class:`BudgetTooSmall` with what is left, and nothing is written.
-    Raises :class:`InvalidBatch` for values out of range.
+    Raises :class:`InvalidBatch` for values out of range (an expiry in the past or more than
+    :data:`MAX_VALID_DAYS` ahead among them).
+
+    ``key`` identifies the form: the same key again (a double submit) returns the first batch and
+    writes nothing; with other values it raises :class:`BatchKeyReused`.
     """
     name = (name or "").strip()
     if not name or len(name) > 100:
@@ -185,13 +210,26 @@ def issue_batch(
         raise InvalidBatch(field="points", max=MAX_POINTS)
     if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= MAX_COUNT:
         raise InvalidBatch(field="count", max=MAX_COUNT)
-    if expires_at <= now:
+    if expires_at <= now or too_far(expires_on, now):
         raise InvalidBatch(field="expires_on")
     if not village_ids:
         raise InvalidBatch(field="villages")
+    if key is not None and not 0 < len(key) <= MAX_KEY:
+        raise InvalidBatch(field="key")
+    wanted = (name, points, count, expires_on, budget_account_id)
+    existing = _batch_by_key(session, key)
+    if existing is not None:
+        return _replay(existing, wanted)
     budget = session.get(Account, budget_account_id)
     if budget is None or budget.kind != AccountKind.BUDGET:
         raise InvalidBatch(field="budget")
+    if key is not None:
+        # The posting below takes the chain head anyway; taking it first lets a twin of this form
+        # that got there first be seen, instead of failing on the unique key.
+        lock_chain(session)
+        existing = _batch_by_key(session, key)
+        if existing is not None:
+            return _replay(existing, wanted)
 
     escrow = open_account(
         session, AccountKind.BUDGET, f"credits:{uuid.uuid4().hex}", f"积分券（未使用）：{name}"[:200]
@@ -199,7 +237,7 @@ def issue_batch(
     batch = CreditBatch(
         name=name, region_id=region_id, campaign_id=campaign_id, budget_account_id=budget.id,
         escrow_account_id=escrow.id, points=points, count=count, expires_on=expires_on,
-        expires_at=expires_at, created_by=actor, created_at=now,
+        expires_at=expires_at, created_by=actor, created_at=now, key=key,
     )
     session.add(batch)
     session.flush()
@@ -219,6 +257,26 @@ def issue_batch(
     batch.issue_entry_id = entry.id
     session.flush()
     return batch
+
+
+def _batch_by_key(session: Session, key: str | None) -> CreditBatch | None:
+    if not key:
+        return None
+    return session.execute(
+        select(CreditBatch).where(CreditBatch.key == key).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def _replay(existing: CreditBatch, wanted: tuple) -> CreditBatch:
+    if (existing.name, existing.points, existing.count, existing.expires_on,
+            existing.budget_account_id) != wanted:
+        raise BatchKeyReused()
+    return existing
+
+
+def too_far(expires_on: date, now: datetime) -> bool:
+    """Whether ``expires_on`` lies more than :data:`MAX_VALID_DAYS` after ``now``'s date."""
+    return (expires_on - now.date()).days > MAX_VALID_DAYS
 
 
 def _fresh_codes(session: Session, count: int) -> list[str]:
@@ -361,9 +419,13 @@ class Expired:
     points: int
 
 
-def expire_due_credits(session: Session, now: datetime, limit: int = 100) -> list[Expired]:
-    """Settle up to ``limit`` batches whose expiry has passed: their unused credits become
-    expired and their points go back to the budget in one posting per batch.
+def expire_due_credits(session: Session, now: datetime) -> list[Expired]:
+    """Settle the first batch whose expiry has passed: its unused credits become expired and their
+    points go back to the budget in one posting. Returns it in a list, or an empty list when no
+    batch is due; the caller runs one transaction per call until the list is empty.
+
+    One batch per transaction keeps the lock order of the module docstring: settling a second
+    batch would take its credit rows while holding the chain head from the first posting.
 
     Idempotent: a batch is settled once (claimed by a conditional update), so running the job
     again, or two copies at once, returns nothing more.
@@ -373,7 +435,7 @@ def expire_due_credits(session: Session, now: datetime, limit: int = 100) -> lis
                CreditBatch.budget_account_id, CreditBatch.name)
         .where(CreditBatch.settled_at.is_(None), CreditBatch.expires_at <= now)
         .order_by(CreditBatch.expires_at, CreditBatch.id)
-        .limit(limit)
+        .limit(1)
     ).all()
     settled = []
     for batch_id, points, escrow_id, budget_id, name in due:

@@ -92,6 +92,13 @@ class KeyReused(RedeemError):
     status = 409
 
 
+class DonationKeyReused(RedeemError):
+    """A donation form's key used before for a different lot."""
+
+    code = "donation_key_reused"
+    status = 409
+
+
 class AlreadyVoided(RedeemError):
     code = "already_voided"
     status = 409

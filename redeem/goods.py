@@ -1,6 +1,7 @@
 """Goods on a supermarket's shelf: adding, editing and finding them by name or pinyin initials."""
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from redeem.errors import DuplicateName, InvalidInput, UnknownGoods
@@ -43,6 +44,22 @@ def _check_name_free(session: Session, supermarket_id: int, name: str, except_id
         raise DuplicateName(name=name)
 
 
+def _write_unless_taken(
+    session: Session, supermarket_id: int, name: str, change, except_id: int | None = None
+) -> None:
+    """Apply ``change()`` and flush it in a savepoint. The name was free when checked, but on
+    PostgreSQL another transaction may have taken it since: the unique constraint then refuses
+    the flush, and the caller gets :class:`DuplicateName` rather than a database error. (The
+    change is made inside the savepoint: ``begin_nested`` flushes what is pending first.)"""
+    try:
+        with session.begin_nested():
+            change()
+            session.flush()
+    except IntegrityError:
+        _check_name_free(session, supermarket_id, name, except_id)
+        raise
+
+
 def create_goods(
     session: Session,
     supermarket_id: int,
@@ -62,8 +79,7 @@ def create_goods(
         supermarket_id=supermarket_id, name=name, initials=pinyin_initials(name), price=price,
         unit=unit, monthly_limit=monthly_limit, photo=photo, active=active, stock=0,
     )
-    session.add(goods)
-    session.flush()
+    _write_unless_taken(session, supermarket_id, name, lambda: session.add(goods))
     return goods
 
 
@@ -83,11 +99,14 @@ def update_goods(
     goods = get_goods(session, goods_id)
     name, price, unit, monthly_limit = _clean(name, price, unit, monthly_limit)
     _check_name_free(session, goods.supermarket_id, name, except_id=goods.id)
-    goods.name, goods.initials, goods.price, goods.unit = name, pinyin_initials(name), price, unit
-    goods.monthly_limit, goods.active = monthly_limit, bool(active)
-    if photo is not None:
-        goods.photo = photo
-    session.flush()
+
+    def change():
+        goods.name, goods.initials, goods.price, goods.unit = name, pinyin_initials(name), price, unit
+        goods.monthly_limit, goods.active = monthly_limit, bool(active)
+        if photo is not None:
+            goods.photo = photo
+
+    _write_unless_taken(session, goods.supermarket_id, name, change, except_id=goods.id)
     return goods
 
 

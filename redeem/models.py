@@ -133,6 +133,8 @@ class Donation(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     actor: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The form's one-time key: a double submit records the lot once. None for lots written by code.
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
 
     donor: Mapped[Donor] = relationship()
     goods: Mapped[Goods] = relationship()

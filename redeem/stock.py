@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.models import utcnow
 from ledger.transaction import in_write_transaction
 from redeem.errors import (
+    DonationKeyReused,
     InvalidInput,
     StockWouldGoNegative,
     UnknownDonor,
@@ -36,6 +38,7 @@ from redeem.models import (
 
 MAX_QUANTITY = 100_000
 MAX_VALUE_FEN = 10**12
+MAX_KEY = 100
 
 
 def lock_goods(session: Session, goods_ids: Iterable[int]) -> dict[int, Goods]:
@@ -89,13 +92,17 @@ def find_or_add_donor(session: Session, supermarket_id: int, name: str, kind: Do
         kind = DonorKind(kind)
     except ValueError:
         raise InvalidInput("donor kind", field="kind") from None
-    donor = session.execute(
-        select(Donor).where(Donor.supermarket_id == supermarket_id, Donor.name == name)
-    ).scalar_one_or_none()
+    find = select(Donor).where(Donor.supermarket_id == supermarket_id, Donor.name == name)
+    donor = session.execute(find).scalar_one_or_none()
     if donor is None:
-        donor = Donor(supermarket_id=supermarket_id, name=name, kind=kind.value)
-        session.add(donor)
-        session.flush()
+        try:
+            # A savepoint: on PostgreSQL another transaction may add the same donor meanwhile.
+            with session.begin_nested():
+                donor = Donor(supermarket_id=supermarket_id, name=name, kind=kind.value)
+                session.add(donor)
+                session.flush()
+        except IntegrityError:
+            donor = session.execute(find).scalar_one()
     return donor
 
 
@@ -106,23 +113,52 @@ def get_donor(session: Session, donor_id, supermarket_id: int | None = None) -> 
     return donor
 
 
+def donation_by_key(session: Session, key: str | None) -> Donation | None:
+    """The donation recorded from the form whose one-time key is ``key``, if any."""
+    if not key:
+        return None
+    return session.execute(
+        select(Donation).where(Donation.key == key).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def _replay(existing: Donation, donor_id: int, goods_id: int, quantity: int, value_fen: int) -> Donation:
+    if (existing.donor_id, existing.goods_id, existing.quantity, existing.value_fen) != (
+        donor_id, goods_id, quantity, value_fen
+    ):
+        raise DonationKeyReused(key=existing.key)
+    return existing
+
+
 def record_donation(
     session: Session, *, donor_id: int, goods_id: int, quantity: int, value_fen: int, actor: str,
-    note: str = "", now: datetime | None = None,
+    note: str = "", now: datetime | None = None, key: str | None = None,
 ) -> Donation:
     """Receive ``quantity`` units of an article from a donor of the same supermarket, worth
     ``value_fen`` (yuan x 100). Raises :class:`InvalidInput`, :class:`UnknownGoods`,
-    :class:`UnknownDonor`."""
+    :class:`UnknownDonor`.
+
+    ``key`` identifies the form: the same key again (a double submit) returns the first donation
+    and writes nothing; with another lot it raises :class:`DonationKeyReused`."""
     quantity = _positive(quantity, "quantity")
     value_fen = _positive(value_fen, "value", MAX_VALUE_FEN, allow_zero=True)
     if len(note or "") > 200:
         raise InvalidInput("note too long", field="note")
+    if key is not None and not 0 < len(key) <= MAX_KEY:
+        raise InvalidInput("donation key", field="key")
+    existing = donation_by_key(session, key)
+    if existing is not None:
+        return _replay(existing, donor_id, goods_id, quantity, value_fen)
     goods = lock_goods(session, [goods_id])[goods_id]
+    # Under the goods lock: a twin of this form that got there first is now visible.
+    existing = donation_by_key(session, key)
+    if existing is not None:
+        return _replay(existing, donor_id, goods_id, quantity, value_fen)
     donor = get_donor(session, donor_id, goods.supermarket_id)
     now = now or utcnow()
     donation = Donation(
         supermarket_id=goods.supermarket_id, donor_id=donor.id, goods_id=goods.id, quantity=quantity,
-        value_fen=value_fen, note=(note or "").strip(), actor=actor, created_at=now,
+        value_fen=value_fen, note=(note or "").strip(), actor=actor, created_at=now, key=key,
     )
     session.add(donation)
     session.flush()

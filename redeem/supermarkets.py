@@ -1,8 +1,10 @@
 """Supermarkets: opening one with its ledger account, and the villages it serves."""
 
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger import AccountKind, open_account
@@ -25,10 +27,18 @@ def create_supermarket(
     ).first()
     if taken:
         raise DuplicateName(name=name)
-    account = open_account(session, AccountKind.SUPERMARKET, f"supermarket:{region_id}:{name}", name)
+    # The owner is an opaque reference of fixed length: a name of 100 characters would not fit the
+    # ledger's 64, and nothing looks a supermarket's account up by owner (it is supermarket.account_id).
+    owner = f"supermarket:{uuid.uuid4().hex}"
+    account = open_account(session, AccountKind.SUPERMARKET, owner, name)
     supermarket = Supermarket(region_id=region_id, name=name, account_id=account.id)
-    session.add(supermarket)
-    session.flush()
+    try:
+        # A savepoint: on PostgreSQL another transaction may have taken the name since the check.
+        with session.begin_nested():
+            session.add(supermarket)
+            session.flush()
+    except IntegrityError:
+        raise DuplicateName(name=name) from None
     set_served_villages(session, supermarket, village_ids)
     return supermarket
 

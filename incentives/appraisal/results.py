@@ -17,6 +17,7 @@ from incentives.appraisal.models import (
     Cadence,
     RoundStatus,
 )
+from incentives.appraisal.services import committee, recused_household_ids
 from incentives.places.models import Household, Region
 from ledger import EntryKind, Posting, issuing_account, post_many
 from ledger.chain import read_head
@@ -43,8 +44,14 @@ def compute_results(session: Session, round_: AppraisalRound) -> list[Computed]:
     sheets: dict[tuple[int, int], dict[int, int]] = {}
     for household_id, member_id, criterion_id, value in rows:
         sheets.setdefault((household_id, member_id), {})[criterion_id] = value
+    # Who may score what is decided again now: a member who left the committee, or who must now
+    # recuse themself from a household (a move linked it to theirs), no longer counts.
+    members = {u.id: u for u in committee(session, round_.village)}
+    recused = {m: recused_household_ids(session, round_.village_id, u) for m, u in members.items()}
     per_household: dict[int, list[int]] = {}
-    for (household_id, _), sheet in sheets.items():
+    for (household_id, member_id), sheet in sheets.items():
+        if member_id not in members or household_id in recused[member_id]:
+            continue
         if set(sheet) == set(weights):
             per_household.setdefault(household_id, []).append(
                 sum(weights[c] * v for c, v in sheet.items())

@@ -34,6 +34,7 @@ from incentives.appraisal.models import (
 )
 from incentives.auth.models import RoleGrant, User
 from incentives.auth.roles import Role
+from incentives.permissions import may_declare_recusal
 from incentives.places.models import Household, HouseholdMove, Level, Person, Region
 from ledger.models import utcnow
 
@@ -231,10 +232,14 @@ def score_household(
 
 
 def declare_recusal(
-    session: Session, village: Region, member_id: int, household_id: int, reason: str, *, actor: str
+    session: Session, village: Region, member_id: int, household_id: int, reason: str, *, actor: str,
+    by: User,
 ) -> AppraisalRecusal:
     """Declare that a committee member must not score a household (in every round of the
-    village); their scores of it in open rounds are withdrawn. Declaring twice changes nothing."""
+    village); their scores of it in open rounds are withdrawn. Declaring twice changes nothing.
+    ``by`` declares it: an appraiser only for themself, the village committee for anyone (403)."""
+    if not may_declare_recusal(by, village, member_id):
+        raise AppraisalError(_l("评议委员只能为自己申报回避；为他人申报须由村两委办理"), status=403)
     member = session.get(User, member_id)
     if member is None or member.id not in {u.id for u in committee(session, village)}:
         raise AppraisalError(_l("该人员不是本村评议委员"), status=404)

@@ -1,7 +1,10 @@
 """Appraisal pages: the committee opens rounds and scores households on a phone; the frozen
 ranking of a closed round is public."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -30,7 +33,7 @@ from incentives.auth.models import User
 from incentives.choices import choices
 from incentives.errors import form_status
 from incentives.extensions import db
-from incentives.permissions import Action, can, regions_for, require
+from incentives.permissions import Action, can, may_declare_recusal, regions_for, require
 from incentives.places.models import Household, Level, Region
 from ledger.models import utcnow
 from ledger.transaction import run_in_transaction
@@ -56,6 +59,12 @@ def _round_or_404(round_id: int, allowed=_may_see) -> AppraisalRound:
     round_ = _get(AppraisalRound, round_id)
     require(round_ is not None and allowed(round_))
     return round_
+
+
+def _recusal_members(village: Region) -> list:
+    """The members the current user may declare a recusal for (an appraiser: only themself)."""
+    return choices([(u.id, u.name) for u in committee(db.session, village)
+                    if may_declare_recusal(current_user, village, u.id)])
 
 
 def _actor() -> str:
@@ -88,7 +97,9 @@ def new():
     form = RoundForm()
     if request.method == "GET":
         form.fill_defaults()
-        form.day.data = utcnow().date()
+        # Today in the village: before 08:00 in Shanghai the UTC date is still yesterday's.
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        form.day.data = utcnow().replace(tzinfo=UTC).astimezone(zone).date()
     if not form.validate_on_submit():
         return render_template("appraisal/new.html", village=village, form=form), form_status(form)
     village_id, actor = village.id, _actor()
@@ -116,7 +127,7 @@ def show(round_id: int):
     recusal_form = None
     if manager:
         recusal_form = RecusalForm()
-        recusal_form.member.choices = choices([(u.id, u.name) for u in committee(db.session, round_.village)])
+        recusal_form.member.choices = _recusal_members(round_.village)
     recusals = db.session.execute(
         select(AppraisalRecusal).where(AppraisalRecusal.village_id == round_.village_id)
         .order_by(AppraisalRecusal.id)
@@ -179,7 +190,7 @@ def close(round_id: int):
 def recuse(round_id: int):
     round_ = _round_or_404(round_id, lambda r: can(current_user, Action.MANAGE_APPRAISAL, r.village))
     form = RecusalForm()
-    form.member.choices = choices([(u.id, u.name) for u in committee(db.session, round_.village)])
+    form.member.choices = _recusal_members(round_.village)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -192,9 +203,10 @@ def recuse(round_id: int):
         flash(_("本村没有这个户号"), "error")
         return redirect(url_for("appraisal.show", round_id=round_id)), 303
     village_id, member_id, household_id = round_.village_id, form.member.data, household.id
-    reason, actor = form.reason.data, _actor()
+    reason, actor, by = form.reason.data, _actor(), current_user._get_current_object()
     run_in_transaction(db.session, lambda: declare_recusal(
         db.session, db.session.get(Region, village_id), member_id, household_id, reason, actor=actor,
+        by=by,
     ))
     flash(_("已登记回避。"))
     return redirect(url_for("appraisal.show", round_id=round_id))

@@ -73,7 +73,7 @@ def _back(pdf: FPDF, card: HouseholdCard, x: float, y: float) -> None:
     pdf.multi_cell(CARD_W - 8, 4.5, align="L", wrapmode=WrapMode.CHAR, text="\n".join([
         _("1. 在爱心超市出示本卡，并输入家庭密码，即可用本户积分兑换。"),
         _("2. 积分记在本户账上，不在卡里：卡丢了请到村委会挂失补办，积分不会丢失。"),
-        _("3. 密码连续输错 5 次，卡会锁定 15 分钟。"),
+        _("3. 密码连续输错 5 次，卡会锁定 15 分钟；一天内锁定 3 次，须到村委会重设密码。"),
     ]))
     pdf.set_xy(x + 4, y + CARD_H - 8)
     pdf.set_font("cjk", size=7)

@@ -63,6 +63,9 @@ class VillageSettings(Base):
     show_full_names: Mapped[bool] = mapped_column(default=False, server_default=false())  # else 张*明
     expire_yearly: Mapped[bool] = mapped_column(default=False, server_default=false())  # year-end 清零
     expiry_notice_days: Mapped[int] = mapped_column(default=30, server_default="30")  # told this early
+    # When expiry was switched on (naive UTC): a year is expired only if this is early enough for
+    # villagers to be told ``expiry_notice_days`` ahead.
+    expire_yearly_since: Mapped[datetime | None]
     updated_by: Mapped[str] = mapped_column(String(64), default="system")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

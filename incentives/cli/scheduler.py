@@ -2,7 +2,7 @@
 
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
@@ -12,6 +12,10 @@ from incentives.extensions import db
 from incentives.scheduler.registry import load_jobs
 from incentives.scheduler.runs import job_status
 from incentives.scheduler.service import serve, tick
+from ledger.models import utcnow
+
+# Clocks of two machines disagree a little; a --now further ahead than this is refused.
+NOW_SLACK = timedelta(minutes=1)
 
 scheduler_cli = AppGroup("scheduler", help="Scheduled jobs: honour rolls, expiry, posting claims.")
 
@@ -26,6 +30,11 @@ def _parse_now(value: str | None) -> datetime | None:
     # A time without an offset is UTC, as the database keeps it.
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
+    # A future time would close periods that have not ended: an incomplete honour roll
+    # published for good, points expired before the year is out.
+    if moment > utcnow() + NOW_SLACK:
+        raise click.BadParameter("may not be in the future: periods that have not ended would be run",
+                                 param_hint="--now")
     return moment
 
 

@@ -208,7 +208,10 @@ def _posted_lines() -> list[tuple[int, int]] | None:
         return None
     lines = []
     for goods_id, quantity in zip(goods_ids, quantities, strict=True):
-        if not (goods_id.isdigit() and quantity.isdigit() and len(goods_id) < 19 and len(quantity) < 9):
+        # isdecimal() alone accepts other scripts' digits; ASCII only, so int() cannot fail.
+        if not all(v.isascii() and v.isdecimal() for v in (goods_id, quantity)):
+            return None
+        if not (len(goods_id) < 19 and len(quantity) < 9):
             return None
         lines.append((int(goods_id), int(quantity)))
     return lines

@@ -2,10 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from redeem.credits import MAX_COUNT, MAX_POINTS
+from ledger.models import utcnow
+from redeem.credits import MAX_COUNT, MAX_POINTS, too_far
+
+
+def not_too_far(form, field):
+    if field.data is not None and too_far(field.data, utcnow()):
+        raise ValidationError(_l("有效期须在今天到 5 年之内。"))
 
 
 class BatchForm(FlaskForm):
@@ -19,7 +25,11 @@ class BatchForm(FlaskForm):
         InputRequired(_l("请填写张数")),
         NumberRange(min=1, max=MAX_COUNT, message=_l("张数须在 1 到 1000 之间")),
     ])
-    expires_on = DateField(_l("有效期至（含当天）"), validators=[DataRequired(_l("请填写有效期"))])
+    expires_on = DateField(
+        _l("有效期至（含当天）"), validators=[DataRequired(_l("请填写有效期")), not_too_far]
+    )
+    # One per rendered form: a double submit issues the batch once.
+    key = HiddenField(validators=[DataRequired(), Length(max=100)])
 
 
 class ReasonForm(FlaskForm):

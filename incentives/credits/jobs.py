@@ -10,21 +10,18 @@ from incentives.scheduler.registry import registry
 from ledger.transaction import run_in_transaction
 from redeem.credits import expire_due_credits
 
-BATCHES_PER_TRANSACTION = 50
-
 
 def expire_all_due(session: Session, now: datetime) -> dict:
-    """Settle every batch due by ``now``, a few batches per transaction. Idempotent."""
+    """Settle every batch due by ``now``, one batch per transaction (the lock order of
+    :mod:`redeem.credits`). Idempotent."""
     totals = {"batches": 0, "credits": 0, "points": 0}
     while True:
-        settled = run_in_transaction(
-            session, lambda: expire_due_credits(session, now, limit=BATCHES_PER_TRANSACTION)
-        )
+        settled = run_in_transaction(session, lambda: expire_due_credits(session, now))
+        if not settled:
+            return totals
         totals["batches"] += len(settled)
         totals["credits"] += sum(s.credits for s in settled)
         totals["points"] += sum(s.points for s in settled)
-        if len(settled) < BATCHES_PER_TRANSACTION:
-            return totals
 
 
 @registry.job(

@@ -18,6 +18,7 @@ MESSAGES = {
     "credit_expired": _l("这张积分券已于 %(expires_on)s 过期，不能使用。"),
     "credit_wrong_village": _l("这张积分券不在本户所在村的使用范围内。"),
     "credit_not_household": _l("积分券只能存入家庭积分账户。"),
+    "credit_batch_key_reused": _l("这批积分券已经提交过，内容不同，请刷新后重新填写。"),
     "credit_budget_too_small": _l("预算不足：剩余 %(left)s 分，这批积分券共需 %(need)s 分。"),
 }
 
@@ -25,7 +26,7 @@ FIELD_MESSAGES = {
     "name": _l("请填写这批积分券的用途（100 字以内）。"),
     "points": _l("每张券的分值须在 1 到 %(max)s 之间。"),
     "count": _l("张数须在 1 到 %(max)s 之间。"),
-    "expires_on": _l("有效期不能早于今天。"),
+    "expires_on": _l("有效期须在今天到 5 年之内。"),
     "villages": _l("请至少选择一个可使用的村。"),
     "budget": _l("请选择一个预算来源。"),
 }

@@ -20,7 +20,7 @@ from incentives.places.models import Household, Level, Region
 from ledger import AccountKind, EntryKind, Posting, issuing_account, open_account, post
 from ledger.models import Account, utcnow
 from redeem.credit_models import Credit, CreditBatch
-from redeem.credits import InvalidBatch, issue_batch, redeem_credit
+from redeem.credits import InvalidBatch, issue_batch, redeem_credit, too_far
 
 
 @dataclass(frozen=True)
@@ -91,17 +91,20 @@ def expiry_instant(expires_on: date, zone: ZoneInfo) -> datetime:
 
 def issue_credits(
     session: Session, user, source_key: str, *, name: str, points: int, count: int,
-    expires_on: date, zone: ZoneInfo, now: datetime,
+    expires_on: date, zone: ZoneInfo, now: datetime, key: str | None = None,
 ) -> CreditBatch:
-    """Issue a batch from the source ``source_key`` if ``user`` may draw on it."""
+    """Issue a batch from the source ``source_key`` if ``user`` may draw on it; ``key`` is the
+    form's, so a double submit issues once (see :func:`redeem.credits.issue_batch`)."""
     source = next((s for s in budget_sources(session, user) if s.key == source_key), None)
     if source is None:
         raise InvalidBatch(field="budget")
+    if too_far(expires_on, now):  # before expiry_instant: 9999-12-31 plus a day overflows
+        raise InvalidBatch(field="expires_on")
     return issue_batch(
         session, budget_account_id=source.account_id, region_id=source.region.id,
         village_ids=[v.id for v in source.villages], name=name, points=points, count=count,
         expires_on=expires_on, expires_at=expiry_instant(expires_on, zone), actor=f"user:{user.id}",
-        now=now, campaign_id=source.campaign_id,
+        now=now, campaign_id=source.campaign_id, key=key,
     )
 
 

@@ -5,6 +5,7 @@ Outsiders get 404 before any service runs. Every write is one service in one tra
 refusal is shown in Chinese with a 4xx and nothing written.
 """
 
+import uuid
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -108,13 +109,15 @@ def new():
         for s in sources
     ]
     if not form.validate_on_submit():
+        if not form.key.data:  # a new key each time a blank form is shown; a redisplay keeps its own
+            form.key.data = uuid.uuid4().hex
         return render_template("credits/new.html", form=form, sources=sources), form_status(form)
     now, zone, user_id = _now(), _zone(), current_user.id
     try:
         batch = run_in_transaction(db.session, lambda: services.issue_credits(
             db.session, db.session.get(User, user_id),
             form.source.data, name=form.name.data, points=form.points.data, count=form.count.data,
-            expires_on=form.expires_on.data, zone=zone, now=now,
+            expires_on=form.expires_on.data, zone=zone, now=now, key=form.key.data,
         ))
     except CreditError as exc:
         return render_template("credits/new.html", form=form, sources=sources,

@@ -8,7 +8,7 @@ the idempotency key ``expire:<year>:<household>``: running the job again posts n
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,11 +36,21 @@ def expiry_key(year: int, household_id: int) -> str:
     return f"expire:{year}:{household_id}"
 
 
-def expiring_villages(session: Session) -> list[int]:
-    return list(session.execute(
-        select(VillageSettings.village_id).where(VillageSettings.expire_yearly.is_(True))
+def expiring_villages(session: Session, year_end: datetime) -> list[int]:
+    """The villages whose points expire at ``year_end`` (naive UTC): those that chose expiry at
+    least their notice days before it, so that villagers could be told in time. A village that
+    switches it on later (or switches it on the day the job runs) expires from the next year."""
+    rows = session.execute(
+        select(VillageSettings.village_id, VillageSettings.expire_yearly_since,
+               VillageSettings.expiry_notice_days)
+        .where(VillageSettings.expire_yearly.is_(True), VillageSettings.expire_yearly_since.is_not(None))
         .order_by(VillageSettings.village_id)
-    ).scalars())
+    ).all()
+    return [v for v, since, days in rows if _chosen_in_time(since, days, year_end)]
+
+
+def _chosen_in_time(since: datetime | None, notice_days: int, year_end: datetime) -> bool:
+    return since is not None and since <= year_end - timedelta(days=notice_days)
 
 
 def balances_at(session: Session, account_ids: list[int], moment: datetime) -> dict[int, int]:
@@ -98,7 +108,7 @@ def run_yearly_expiry(session: Session, period: Period, now: datetime, *, batch:
     """The job: expire the year ``period`` of every village that chose expiry, in batches of one
     transaction each."""
     year = period.start.year
-    villages = expiring_villages(session)
+    villages = expiring_villages(session, period.end_utc)
     households = list(session.execute(
         select(Household.id).where(Household.village_id.in_(villages)).order_by(Household.id)
     ).scalars()) if villages else []
@@ -124,4 +134,7 @@ def expiry_notice(session: Session, household: Household, balance: int, now: dat
     days_left = (last_day - today).days
     if days_left > settings.expiry_notice_days:
         return None
+    year_end = datetime(today.year + 1, 1, 1, tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+    if not _chosen_in_time(settings.expire_yearly_since, settings.expiry_notice_days, year_end):
+        return None  # chosen too late to expire this year: nothing goes this 31 December
     return ExpiryNotice(points=balance, day=last_day, days_left=days_left)

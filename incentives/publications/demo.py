@@ -7,6 +7,7 @@ publishes the month's own roll when it ends. Idempotent: a region with a demo pu
 other, so seeding again changes nothing.
 """
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -46,7 +47,8 @@ def seed_publications_demo(session: Session, region_names: list[str], zone=None)
             continue
         if region.name == EXPIRING_VILLAGE and session.get(VillageSettings, region.id) is None:
             session.add(VillageSettings(village_id=region.id, expire_yearly=True, expiry_notice_days=30,
-                                        updated_by=ACTOR))
+                                        # chosen at the start of the year: this year's expiry applies
+                                        expire_yearly_since=datetime(now.year, 1, 1), updated_by=ACTOR))
         publish_honour_roll(session, region, period, now=now, actor=ACTOR, interim=True)
         made += 1
     session.flush()

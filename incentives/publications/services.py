@@ -22,7 +22,15 @@ from incentives.permissions import Action, can
 from incentives.places.models import Household, Level, Region
 from incentives.publications.errors import PublicationError
 from incentives.publications.models import Publication, PublicationKind
-from incentives.publications.snapshots import Window, current_head, honour_roll, village_ranking
+from incentives.publications.snapshots import (
+    Window,
+    current_head,
+    full_names_of,
+    honour_roll,
+    village_ids_of,
+    village_ranking,
+    without_names,
+)
 from incentives.scheduler.periods import Period, PeriodKind, local
 
 REASON_LENGTH = 300
@@ -177,10 +185,13 @@ def publish_erratum(session: Session, user, publication_id: int, reason: str, *,
     latest = latest_revision(session, original)
     head_id, head_hash = current_head(session)
     window = Window(latest.period_start, latest.period_end, head_id, head_hash)
-    data = _compute(session, PublicationKind(latest.kind), latest.region, window)
     before = latest.content
+    # Names as the original showed them, whatever the village has chosen since.
+    full = full_names_of(before, village_ids_of(session, latest.region))
+    data = _compute(session, PublicationKind(latest.kind), latest.region, window, full=full)
     data["period"], data["region"] = before["period"], before["region"]
-    if data == before:
+    # A renamed head of household or village alone is no correction of the figures.
+    if without_names(data) == without_names(before):
         raise PublicationError(_l("自发布以来账本没有影响本榜的变化，无需更正。"))
     return _create(
         session, kind=PublicationKind(latest.kind), region=latest.region, period_kind=latest.period_kind,
@@ -213,8 +224,19 @@ def latest_revision(session: Session, publication: Publication) -> Publication:
 
 
 def digest_of(publication: Publication) -> str:
-    return _digest(publication.kind, publication.region_id, publication.period_key, publication.revision,
-                   publication.data, publication.head_entry_id, publication.head_hash)
+    """SHA-256 over every column of the snapshot (all but its id and the digest itself)."""
+    p = publication
+    fields = [
+        str(p.kind), p.region_id, p.period_kind, p.period_key, p.revision, p.supersedes_id, p.title,
+        _moment(p.period_start), _moment(p.period_end), p.data, p.head_entry_id, p.head_hash,
+        _moment(p.published_at), p.published_by, p.note,
+    ]
+    canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _moment(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(sep=" ", timespec="microseconds")
 
 
 # -- the village's choices -----------------------------------------------------------------------
@@ -243,6 +265,10 @@ def update_village_settings(session: Session, user, village_id: int, *, show_ful
         raise PublicationError(_l("提前提醒天数须在 0 到 %(max)s 之间。", max=MAX_NOTICE_DAYS))
     settings = session.get(VillageSettings, village.id) or VillageSettings(village_id=village.id)
     settings.show_full_names = bool(show_full_names)
+    if expire_yearly and not settings.expire_yearly:
+        settings.expire_yearly_since = now  # the villagers' notice counts from here
+    elif not expire_yearly:
+        settings.expire_yearly_since = None
     settings.expire_yearly = bool(expire_yearly)
     settings.expiry_notice_days = expiry_notice_days
     settings.updated_by = _actor(user)
@@ -255,9 +281,10 @@ def update_village_settings(session: Session, user, village_id: int, *, show_ful
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _compute(session: Session, kind: PublicationKind, region: Region, window: Window) -> dict:
+def _compute(session: Session, kind: PublicationKind, region: Region, window: Window, *,
+             full: set[int] | None = None) -> dict:
     if kind == PublicationKind.HONOUR_ROLL:
-        return honour_roll(session, region, window)
+        return honour_roll(session, region, window, full=full)
     return village_ranking(session, region, window)
 
 
@@ -269,10 +296,11 @@ def _create(session: Session, *, kind, region: Region, period_kind: str, period_
         kind=str(kind), region_id=region.id, period_kind=period_kind, period_key=period_key,
         revision=revision, supersedes_id=supersedes.id if supersedes else None, title=title[:200],
         period_start=window.start, period_end=window.end, data=text,
-        digest=_digest(str(kind), region.id, period_key, revision, text, window.head_id, window.head_hash),
         head_entry_id=window.head_id, head_hash=window.head_hash, published_at=now,
         published_by=actor[:64], note=note,
     )
+    # Set before the row is written: it is inserted once, complete, and never updated.
+    publication.digest = digest_of(publication)
     try:
         # A savepoint: a concurrent publisher of the same period wins, and we return its row.
         with session.begin_nested():
@@ -283,12 +311,6 @@ def _create(session: Session, *, kind, region: Region, period_kind: str, period_
             raise
         return existing
     return publication
-
-
-def _digest(kind, region_id, period_key, revision, data_text, head_id, head_hash) -> str:
-    canonical = json.dumps([str(kind), region_id, period_key, revision, data_text, head_id, head_hash],
-                           ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _region_info(region: Region) -> dict:

@@ -181,15 +181,35 @@ def shown_name(name: str, village_id: int, full: set[int]) -> str:
     return name if village_id in full else masked_name(name)
 
 
+def full_names_of(data: dict, village_ids: list[int]) -> set[int]:
+    """The villages a published honour roll showed in full (older snapshots: all or none)."""
+    if "full_name_villages" in data:
+        return set(data["full_name_villages"])
+    return set(village_ids) if data.get("names") == "full" else set()
+
+
+def without_names(data: dict) -> dict:
+    """``data`` without the names it shows: what is left are ids, figures, ranks and totals."""
+    if isinstance(data, dict):
+        return {k: without_names(v) for k, v in data.items()
+                if k not in ("name", "village", "names", "full_name_villages", "period", "region")}
+    if isinstance(data, list):
+        return [without_names(v) for v in data]
+    return data
+
+
 # -- the snapshots -------------------------------------------------------------------------------
 
 
-def honour_roll(session: Session, region: Region, window: Window) -> dict:
+def honour_roll(session: Session, region: Region, window: Window, *, full: set[int] | None = None) -> dict:
     """光荣榜 of a village or a township: top households by points earned, 志愿之星 by
-    time-bank minutes, and 平安家庭 (listed for a village, counted per village for a township)."""
+    time-bank minutes, and 平安家庭 (listed for a village, counted per village for a township).
+
+    Names are shown in full for the villages in ``full`` (default: those that choose so now); an
+    erratum passes the original's, so a later change of the setting does not show in it."""
     village_ids = village_ids_of(session, region)
     villages = _village_names(session, village_ids)
-    full = full_names_in(session, village_ids)
+    full = full_names_in(session, village_ids) if full is None else set(full) & set(village_ids)
     earned = earned_by_household(session, village_ids, window)
     safe = safe_families(session, village_ids, window)
     households = _households(session, set(earned) | set(safe))
@@ -214,6 +234,7 @@ def honour_roll(session: Session, region: Region, window: Window) -> dict:
         "format": FORMAT,
         "scope": "village" if region.level == Level.VILLAGE else "township",
         "names": "full" if full >= set(village_ids) else "masked",
+        "full_name_villages": sorted(full),
         "rules": {"top": TOP_HOUSEHOLDS, "volunteers": TOP_VOLUNTEERS,
                   "safe_family_min_points": SAFE_FAMILY_MIN_POINTS},
         "top_households": top,

@@ -1,6 +1,9 @@
 """Report pages and their XLSX downloads, for township and county staff (and Women's
 Federation and Youth League staff) over their subtree."""
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -33,7 +36,8 @@ def _scope() -> tuple[Region, Period]:
         require(region is not None and region.level in REPORT_LEVELS
                 and can(current_user, Action.VIEW_REPORTS, region))
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    this_year = Period.year_in(utcnow().year, tz).year
+    # The year it is in the village, not in UTC: from 00:00 on 1 January local time, not 08:00.
+    this_year = utcnow().replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).year
     year = request.args.get("year", default=this_year, type=int)
     if year is None or not 2000 <= year <= 2100:
         raise ServiceError(_("年份须在 2000 到 2100 之间"))

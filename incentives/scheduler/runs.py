@@ -6,7 +6,14 @@ SQLite every claim is also serialised by ``BEGIN IMMEDIATE``). A failed run is c
 after its backoff, by compare-and-set on its status and attempt count, until ``max_attempts``;
 a run left "running" by a crashed process is claimed again once its lease has lapsed.
 
-Every function takes ``now`` (naive UTC) from its caller, so tests move the clock.
+Every function takes ``now`` (naive UTC) from its caller: it decides which periods are due. The
+run's own bookkeeping (started, finished, retry time, whether a lease has lapsed) reads ``clock``
+afresh each time, so a long job earlier in a tick does not leave later runs with a lease that has
+already lapsed; tests pass a clock of their own.
+
+Every outcome is fenced: it is written only while the row is still ``running`` under the same
+owner and attempt that claimed it. A process whose lease lapsed and whose run was taken over
+finds no such row and drops its outcome ("lost lease") rather than overwrite the newer one.
 """
 
 import json
@@ -14,6 +21,7 @@ import logging
 import os
 import socket
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -24,7 +32,10 @@ from sqlalchemy.orm import Session, scoped_session
 from incentives.scheduler.models import JobRun, RunStatus
 from incentives.scheduler.periods import Period, ended_since, parse_period
 from incentives.scheduler.registry import Job, Registry
-from ledger.transaction import _FLUSHED, run_in_transaction
+from ledger.models import utcnow
+from ledger.transaction import has_uncommitted_changes, run_in_transaction
+
+Clock = Callable[[], datetime]
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +46,9 @@ TEXT_LIMIT = 4000
 class Outcome:
     job: str
     period_key: str
-    status: str  # a RunStatus, or "skipped" when another process has it or it is done
+    # a RunStatus; "skipped" when another process has it or it is done; "lost_lease" when it ran
+    # but another process took it over meanwhile, so its outcome was not recorded
+    status: str
     attempts: int = 0
     result: str | None = None
     error: str | None = None
@@ -52,7 +65,8 @@ def _plain(session: Session) -> Session:
 # -- claiming ------------------------------------------------------------------------------------
 
 
-def claim_run(session: Session, job: Job, period: Period, now: datetime, owner: str) -> JobRun | None:
+def claim_run(session: Session, job: Job, period: Period, now: datetime, owner: str, *,
+              clock: Clock = utcnow) -> JobRun | None:
     """Claim ``period`` of ``job`` for ``owner``; the claimed row, or None when it is not ours to
     run (done, given up, running elsewhere, or waiting for its retry time). Commits."""
 
@@ -60,7 +74,7 @@ def claim_run(session: Session, job: Job, period: Period, now: datetime, owner: 
         run = JobRun(
             job=job.name, period_key=period.key, period_start=period.start_utc,
             period_end=period.end_utc, status=RunStatus.RUNNING.value, attempts=1, owner=owner,
-            started_at=now,
+            started_at=clock(),
         )
         session.add(run)
         session.flush()
@@ -69,31 +83,37 @@ def claim_run(session: Session, job: Job, period: Period, now: datetime, owner: 
     try:
         return run_in_transaction(session, insert)
     except IntegrityError:
-        pass  # the row exists: someone ran, runs, or failed this period; see whether we may retry
+        pass  # the row exists: someone ran, runs, or failed this period; see whether we may retake it
 
     def retake() -> JobRun | None:
         run = session.execute(
             select(JobRun).where(JobRun.job == job.name, JobRun.period_key == period.key)
             .with_for_update().execution_options(populate_existing=True)
         ).scalar_one()
-        if _lapsed(job, run, now) and run.attempts >= job.max_attempts:
+        moment = clock()
+        # Compare-and-set on what we read; a running row only once its lease has lapsed, checked
+        # again in SQL, so a live run is never given up or taken over.
+        same = (JobRun.id == run.id, JobRun.status == run.status, JobRun.attempts == run.attempts,
+                JobRun.owner == run.owner)
+        if run.status == RunStatus.RUNNING:
+            same += (JobRun.started_at <= moment - timedelta(seconds=job.lease_seconds),)
+        if _lapsed(job, run, moment) and run.attempts >= job.max_attempts:
             # Its last attempt died with its process: give up and say so, as for an exception.
-            session.execute(
-                update(JobRun).where(JobRun.id == run.id, JobRun.status == RunStatus.RUNNING.value)
-                .values(status=RunStatus.GAVE_UP.value, finished_at=now,
+            gave_up = session.execute(
+                update(JobRun).where(*same)
+                .values(status=RunStatus.GAVE_UP.value, finished_at=moment,
                         error=f"RuntimeError: process {run.owner} stopped during the run (lease lapsed)")
                 .execution_options(synchronize_session=False)
-            )
-            log.error("job %s period %s gave up: its last run's process stopped", job.name, period.key)
+            ).rowcount
+            if gave_up == 1:
+                log.error("job %s period %s gave up: its last run's process stopped", job.name, period.key)
             return None
-        if not _may_retake(job, run, now):
+        if not _may_retake(job, run, moment):
             return None
-        # Compare-and-set: only the process that still sees this status and count takes it.
         taken = session.execute(
-            update(JobRun)
-            .where(JobRun.id == run.id, JobRun.status == run.status, JobRun.attempts == run.attempts)
+            update(JobRun).where(*same)
             .values(status=RunStatus.RUNNING.value, attempts=run.attempts + 1, owner=owner,
-                    started_at=now, finished_at=None, next_attempt_at=None)
+                    started_at=moment, finished_at=None, next_attempt_at=None)
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken != 1:
@@ -104,38 +124,41 @@ def claim_run(session: Session, job: Job, period: Period, now: datetime, owner: 
     return run_in_transaction(session, retake)
 
 
-def _may_retake(job: Job, run: JobRun, now: datetime) -> bool:
+def _may_retake(job: Job, run: JobRun, moment: datetime) -> bool:
     if run.status == RunStatus.FAILED:
-        return run.attempts < job.max_attempts and (run.next_attempt_at or now) <= now
+        return run.attempts < job.max_attempts and (run.next_attempt_at or moment) <= moment
     if run.status == RunStatus.RUNNING:
         # Its process died (or hangs) past the lease: the run counts as a failed attempt.
-        return _lapsed(job, run, now) and run.attempts < job.max_attempts
+        return _lapsed(job, run, moment) and run.attempts < job.max_attempts
     return False
 
 
-def _lapsed(job: Job, run: JobRun, now: datetime) -> bool:
-    return run.status == RunStatus.RUNNING and run.started_at + timedelta(seconds=job.lease_seconds) <= now
+def _lapsed(job: Job, run: JobRun, moment: datetime) -> bool:
+    return run.status == RunStatus.RUNNING and run.started_at + timedelta(seconds=job.lease_seconds) <= moment
 
 
 # -- running -------------------------------------------------------------------------------------
 
 
-def run_period(session: Session, job: Job, period: Period, now: datetime, *, owner: str | None = None
-               ) -> Outcome:
+def run_period(session: Session, job: Job, period: Period, now: datetime, *, owner: str | None = None,
+               clock: Clock = utcnow) -> Outcome:
     """Run ``job`` for ``period`` if this process wins the claim; record and return the outcome.
 
     A job that raises is recorded as failed (its error kept) and retried after a backoff, or
-    given up after ``job.max_attempts``; the exception does not propagate.
+    given up after ``job.max_attempts``; the exception does not propagate. When the run was
+    taken over by another process meanwhile (our lease lapsed), its outcome is logged and
+    dropped: the status becomes "lost_lease" and the row keeps the newer attempt's record.
     """
     session = _plain(session)
     owner = owner or process_owner()
-    run = claim_run(session, job, period, now, owner)
+    run = claim_run(session, job, period, now, owner, clock=clock)
     if run is None:
         return Outcome(job.name, period.key, "skipped")
-    run_id, attempts = run.id, run.attempts
+    fence = (run.id, owner, run.attempts)
+    attempts = run.attempts
     try:
         result = job.fn(session, period, now)
-        if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED):
+        if has_uncommitted_changes(session):
             raise RuntimeError("the job left changes it did not commit")
         summary = _summary(result)
     except Exception as exc:
@@ -143,26 +166,40 @@ def run_period(session: Session, job: Job, period: Period, now: datetime, *, own
         error = _error_text(exc)
         final = attempts >= job.max_attempts
         status = RunStatus.GAVE_UP if final else RunStatus.FAILED
-        retry_at = None if final else now + timedelta(seconds=job.retry_delay(attempts))
-        _record(session, run_id, status=status.value, finished_at=now, error=error,
-                next_attempt_at=retry_at, result=None)
+        finished = clock()
+        retry_at = None if final else finished + timedelta(seconds=job.retry_delay(attempts))
+        if not _record(session, fence, status=status.value, finished_at=finished, error=error,
+                       next_attempt_at=retry_at, result=None):
+            return _lost(job, period, attempts, owner)
         # Reported: in the log (and so to whoever watches it) and on the job runs page.
         log.error("job %s period %s failed (attempt %s of %s): %s",
                   job.name, period.key, attempts, job.max_attempts, error.splitlines()[0])
         return Outcome(job.name, period.key, status.value, attempts, error=error)
-    _record(session, run_id, status=RunStatus.SUCCEEDED.value, finished_at=now, result=summary,
-            error=None, next_attempt_at=None)
+    if not _record(session, fence, status=RunStatus.SUCCEEDED.value, finished_at=clock(), result=summary,
+                   error=None, next_attempt_at=None):
+        return _lost(job, period, attempts, owner)
     log.info("job %s period %s succeeded: %s", job.name, period.key, summary)
     return Outcome(job.name, period.key, RunStatus.SUCCEEDED.value, attempts, result=summary)
 
 
-def _record(session: Session, run_id: int, **values) -> None:
+def _record(session: Session, fence: tuple[int, str, int], **values) -> bool:
+    """Write the outcome if the run is still ours (same owner and attempt, still running)."""
+    run_id, owner, attempts = fence
     if session.in_transaction():
         session.rollback()  # a job's read-only transaction, ended before ours
-    run_in_transaction(session, lambda: session.execute(
-        update(JobRun).where(JobRun.id == run_id).values(**values)
+    return run_in_transaction(session, lambda: session.execute(
+        update(JobRun)
+        .where(JobRun.id == run_id, JobRun.owner == owner, JobRun.attempts == attempts,
+               JobRun.status == RunStatus.RUNNING.value)
+        .values(**values)
         .execution_options(synchronize_session=False)
-    ))
+    ).rowcount == 1)
+
+
+def _lost(job: Job, period: Period, attempts: int, owner: str) -> Outcome:
+    log.error("job %s period %s: lost lease (attempt %s by %s was taken over); its outcome is discarded",
+              job.name, period.key, attempts, owner)
+    return Outcome(job.name, period.key, "lost_lease", attempts)
 
 
 def _summary(result) -> str:
@@ -209,15 +246,17 @@ def due_periods(session: Session, job: Job, now: datetime, zone: tzinfo) -> list
 
 
 def run_due(session: Session, jobs: Registry, now: datetime, zone: tzinfo, *, only: str | None = None,
-            owner: str | None = None) -> list[Outcome]:
-    """Catch up every job (or ``only`` that one): run each due period this process can claim."""
+            owner: str | None = None, clock: Clock = utcnow) -> list[Outcome]:
+    """Catch up every job (or ``only`` that one): run each due period this process can claim.
+
+    ``now`` decides which periods are due; ``clock`` is read afresh for each run's bookkeeping."""
     session = _plain(session)
     outcomes = []
     for job in jobs:
         if only is not None and job.name != only:
             continue
         for period in due_periods(session, job, now, zone):
-            outcomes.append(run_period(session, job, period, now, owner=owner))
+            outcomes.append(run_period(session, job, period, now, owner=owner, clock=clock))
     return outcomes
 
 

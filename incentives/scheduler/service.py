@@ -14,7 +14,7 @@ from flask import Flask
 
 from incentives.extensions import db
 from incentives.scheduler.registry import load_jobs
-from incentives.scheduler.runs import Outcome, process_owner, run_due
+from incentives.scheduler.runs import Clock, Outcome, process_owner, run_due
 from ledger.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -26,12 +26,16 @@ def zone_of(app: Flask) -> ZoneInfo:
     return ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def tick(app: Flask, now: datetime | None = None, *, only: str | None = None) -> list[Outcome]:
-    """Run every due period this process can claim, as of ``now`` (naive UTC; default: now)."""
+def tick(app: Flask, now: datetime | None = None, *, only: str | None = None,
+         clock: Clock = utcnow) -> list[Outcome]:
+    """Run every due period this process can claim, as of ``now`` (naive UTC; default: now).
+
+    ``now`` only decides which periods are due; each run's start, end, retry time and lease are
+    read from ``clock`` when they happen."""
     with app.app_context():
         try:
-            return run_due(db.session, load_jobs(), now or utcnow(), zone_of(app), only=only,
-                           owner=process_owner())
+            return run_due(db.session, load_jobs(), now or clock(), zone_of(app), only=only,
+                           owner=process_owner(), clock=clock)
         finally:
             db.session.remove()
 

@@ -8,12 +8,20 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from redeem.goods import MAX_PRICE
@@ -25,6 +33,12 @@ DONOR_KIND_LABELS = {
     DonorKind.ENTERPRISE: _l("企业"),
     DonorKind.PERSON: _l("个人"),
 }
+
+
+def finite(form, field):
+    """Refuse NaN, sNaN and Infinity before NumberRange sees them (it cannot compare an sNaN)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("价值不对"))
 
 
 class GoodsForm(FlaskForm):
@@ -59,9 +73,11 @@ class DonationForm(FlaskForm):
     )
     value = DecimalField(
         _l("价值（元）"), places=2, default=Decimal("0"),
-        validators=[Optional(), NumberRange(min=0, max=10**9, message=_l("价值不对"))],
+        validators=[Optional(), finite, NumberRange(min=0, max=10**9, message=_l("价值不对"))],
     )
     note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])
+    # One per rendered form: a double submit records the lot once.
+    key = HiddenField(validators=[DataRequired(), Length(max=100)])
 
 
 class StockTakeForm(FlaskForm):

@@ -2,6 +2,7 @@
 became, and the monthly reconciliation (page and XLSX). The counter itself is ``/counter``."""
 
 import re
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -236,12 +237,13 @@ def donations(supermarket_id: int):
             value_fen = int(value_fen)
             name, kind, goods_id, quantity, note = (form.donor.data, form.kind.data, form.goods.data,
                                                     form.quantity.data, form.note.data or "")
-            actor = _actor()
+            actor, key = _actor(), form.key.data
 
             def work():
                 donor = stock.find_or_add_donor(db.session, supermarket.id, name, kind)
                 return stock.record_donation(db.session, donor_id=donor.id, goods_id=goods_id,
-                                             quantity=quantity, value_fen=value_fen, actor=actor, note=note)
+                                             quantity=quantity, value_fen=value_fen, actor=actor, note=note,
+                                             key=key)
 
             _in_transaction(work)
             flash(_("捐赠已入库。"), "success")
@@ -250,6 +252,8 @@ def donations(supermarket_id: int):
 
 
 def _donations_page(supermarket, form, may_manage):
+    if not form.key.data:  # a new key each time a blank form is shown; a redisplay keeps its own
+        form.key.data = uuid.uuid4().hex
     recent = db.session.query(Donation).filter_by(supermarket_id=supermarket.id).order_by(
         Donation.id.desc()).limit(50).all()
     return render_template("supermarket/donations.html", supermarket=supermarket, form=form,

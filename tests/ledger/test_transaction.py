@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from ledger import AccountKind, open_account
-from ledger.transaction import SQLITE_PRAGMAS, run_in_transaction
+from ledger.transaction import SQLITE_PRAGMAS, has_uncommitted_changes, run_in_transaction
 from tests.factories import fund, make_account
 
 
@@ -63,3 +63,15 @@ def test_pending_changes_are_not_silently_committed(session):
     open_account(session, AccountKind.BUDGET, "pending")
     with pytest.raises(RuntimeError, match="pending"):
         run_in_transaction(session, lambda: None)
+
+
+def test_has_uncommitted_changes_tells_pending_work_from_a_read(session):
+    session.execute(text("SELECT 1"))
+    assert not has_uncommitted_changes(session)  # a read-only transaction
+    account = open_account(session, AccountKind.HOUSEHOLD, "h:uncommitted")
+    assert has_uncommitted_changes(session)  # added, not yet flushed
+    session.flush()
+    assert not session.new and has_uncommitted_changes(session)  # flushed, not committed
+    session.rollback()
+    assert not has_uncommitted_changes(session)
+    assert account is not None

@@ -12,6 +12,9 @@ from ledger.transaction import run_in_transaction
 from redeem.card_models import CardAttempt, HouseholdCard
 from redeem.cards import (
     MAX_ACTOR_FAILURES,
+    MAX_LOCKOUTS,
+    MAX_PIN_FAILURES,
+    CardBlocked,
     CardExists,
     CardLocked,
     CardMalformed,
@@ -155,3 +158,29 @@ def test_a_card_number_without_its_pin_is_asked_for_not_counted(session, househo
             identify(session, card.number, "")
     assert session.execute(select(func.count(CardAttempt.id))).scalar_one() == 0
     assert identify(session, card.number) == household.id
+
+
+def test_three_locks_in_a_day_block_the_card_until_the_pin_is_reset(session, household):
+    card = issue(session, household)
+    moment = NOW
+    for _lock in range(MAX_LOCKOUTS):
+        for _ in range(MAX_PIN_FAILURES):
+            with pytest.raises((WrongPin, CardLocked, CardBlocked)) as refused:
+                identify(session, card.number, "0000", now=moment)
+        moment += timedelta(minutes=16)  # each lock lasts a window; then five more guesses
+    assert isinstance(refused.value, CardBlocked)  # the 15th wrong PIN says so at once
+    # Blocked for good: the right PIN is refused after the window, and after days.
+    for later in (timedelta(minutes=16), timedelta(days=3)):
+        with pytest.raises(CardBlocked):
+            identify(session, card.number, PIN, now=moment + later)
+    run_in_transaction(session, lambda: change_pin(session, card.id, "3691"))
+    assert identify(session, card.number, "3691", now=moment + timedelta(days=3)) == household.id
+
+
+def test_failures_spread_over_days_do_not_block_the_card(session, household):
+    card = issue(session, household)
+    for day in range(4):  # four locks, but a day apart
+        for _ in range(MAX_PIN_FAILURES):
+            with pytest.raises((WrongPin, CardLocked)):
+                identify(session, card.number, "0000", now=NOW + timedelta(days=day))
+    assert identify(session, card.number, now=NOW + timedelta(days=4)) == household.id

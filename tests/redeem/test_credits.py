@@ -14,6 +14,7 @@ from ledger.transaction import run_in_transaction
 from redeem.codes import check_symbol, format_credit_code
 from redeem.credit_models import Credit, CreditBatch, CreditState
 from redeem.credits import (
+    BatchKeyReused,
     BudgetTooSmall,
     CreditExpired,
     CreditMalformed,
@@ -102,6 +103,7 @@ def test_a_budget_too_small_refuses_the_batch_and_writes_nothing(session, place)
 @pytest.mark.parametrize("overrides, field", [
     ({"points": 0}, "points"), ({"count": 1001}, "count"), ({"name": " "}, "name"),
     ({"expires_at": NOW}, "expires_on"), ({"village_ids": []}, "villages"),
+    ({"expires_on": date(9999, 12, 31)}, "expires_on"),
 ])
 def test_values_out_of_range_are_refused(session, place, overrides, field):
     village, _, budget = place
@@ -141,6 +143,8 @@ def test_the_scanned_url_works_like_the_typed_code(session, place):
     assert code_from_input(claim_url("https://x.org", code).replace("$", "%24")) == code
     with pytest.raises(CreditMalformed):
         code_from_input("https://evil.example.org/other/" + code)
+    with pytest.raises(CreditMalformed):  # urlsplit() itself refuses this one
+        code_from_input("http://[x/credits/c/" + code)
 
 
 def test_refusals_say_why(session, place):
@@ -246,3 +250,27 @@ def test_expired_credits_go_back_to_the_budget_once(session, place):
 
 def expire_due_credits_now(session, now):
     return run_in_transaction(session, lambda: expire_due_credits(session, now))
+
+
+def test_a_batch_form_submitted_twice_issues_once(session, place):
+    village, _, budget = place
+    first = issue(session, village, budget, key="form-1")
+    again = issue(session, village, budget, key="form-1")
+    assert again.id == first.id
+    with pytest.raises(BatchKeyReused):
+        issue(session, village, budget, key="form-1", count=6)
+    assert session.execute(select(func.count(CreditBatch.id))).scalar_one() == 1
+    assert balance(session, budget.id) == 1000 - 100
+
+
+def test_expiry_settles_one_batch_per_transaction(session, place):
+    # Settling a second batch in the same transaction would take its credit rows after the first
+    # posting took the chain head: the reverse of redeem_credit's order (a deadlock on PostgreSQL).
+    village, _, budget = place
+    first = issue(session, village, budget, count=2)
+    second = issue(session, village, budget, count=3)
+
+    settled = [expire_due_credits_now(session, EXPIRES_AT) for _ in range(3)]
+
+    assert [[s.batch_id for s in run] for run in settled] == [[first.id], [second.id], []]
+    assert balance(session, budget.id) == 1000

@@ -128,3 +128,20 @@ def test_goods_refusals_and_edits(session, world):
     edited = in_tx(session, lambda: update_goods(session, world.soap.id, name="立白洗衣粉", price=12,
                                                  unit="袋", monthly_limit=3, active=True))
     assert (edited.initials, edited.price, edited.stock) == ("lbxyf", 12, 20)
+
+
+def test_a_donation_form_submitted_twice_records_one_lot(session, world):
+    donor = in_tx(session, lambda: find_or_add_donor(session, world.supermarket.id, "平安粮油", "enterprise"))
+
+    def give(quantity=5):
+        return in_tx(session, lambda: record_donation(
+            session, donor_id=donor.id, goods_id=world.soap.id, quantity=quantity, value_fen=2500,
+            actor="u", key="form-1"))
+
+    first, again = give(), give()
+    assert again.id == first.id
+    with pytest.raises(errors.DonationKeyReused):
+        give(quantity=6)
+    session.rollback()
+    assert session.get(Goods, world.soap.id).stock == 25
+    assert [m.quantity for m in movements_of(session, world.soap.id)] == [5, 20]

@@ -1,9 +1,10 @@
 """Appraisal rounds as the committee lives them: recusal, robust results, freezing, the bonus once."""
 
+from datetime import datetime
 from fractions import Fraction
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from incentives.appraisal.errors import AppraisalError, RecusalRequired
 from incentives.appraisal.models import AppraisalResult, AppraisalRound
@@ -18,6 +19,7 @@ from incentives.appraisal.services import (
     open_round,
     score_household,
 )
+from incentives.auth.models import RoleGrant
 from incentives.auth.roles import Role
 from incentives.places.services import add_person, move_person
 from ledger.models import Account, Entry, utcnow
@@ -75,12 +77,57 @@ def test_declared_recusal_is_enforced_and_withdraws_scores(session, village, ope
     member, cousin = village.members[0], village.households[3]
     score(session, open_month, member, cousin, 9, 9, 9, 9, 9)
     run_in_transaction(session, lambda: declare_recusal(
-        session, village.village, member.id, cousin.id, "表兄弟", actor="test"
+        session, village.village, member.id, cousin.id, "表兄弟", actor="test", by=member
     ))
     with pytest.raises(RecusalRequired):
         score(session, open_month, member, cousin, 9, 9, 9, 9, 9)
     run_in_transaction(session, lambda: close_round(session, open_month.id, actor="test"))
     assert ranking(session, open_month) == []  # the withdrawn sheet counted for nothing
+
+
+def test_close_counts_only_sheets_the_member_may_still_give(session, village, open_month):
+    """Scored while allowed, then the member left the committee, or a move made the household
+    close family: at the close those sheets count for nothing."""
+    leaver, related = village.members[1], village.members[2]
+    score(session, open_month, leaver, village.households[5], 9, 9, 9, 9, 9)
+    score(session, open_month, related, village.households[5], 9, 9, 9, 9, 9)
+    score(session, open_month, village.members[3], village.households[5], 2, 2, 2, 2, 2)
+    run_in_transaction(session, lambda: session.execute(
+        delete(RoleGrant).where(RoleGrant.user_id == leaver.id, RoleGrant.role == Role.APPRAISER)
+    ))
+    # A son of household 2 (member 2's) moves to household 5: now close family.
+    son = run_in_transaction(session, lambda: add_person(session, village.households[2], "李小明"))
+    run_in_transaction(session, lambda: move_person(session, son, village.households[5], "test"))
+    run_in_transaction(session, lambda: close_round(session, open_month.id, actor="test"))
+    (result,) = session.execute(select(AppraisalResult)).scalars().all()
+    assert (result.household_id, result.scorers) == (village.households[5].id, 1)
+    assert Fraction(result.numerator, result.denominator) == 20
+
+
+def test_an_appraiser_declares_recusals_only_for_themself(session, village, open_month, login_as):
+    me, other, cousin = village.members[0], village.members[1], village.households[4]
+    score(session, open_month, other, cousin, 9, 9, 9, 9, 9)
+    with pytest.raises(AppraisalError) as refused:
+        run_in_transaction(session, lambda: declare_recusal(
+            session, village.village, other.id, cousin.id, "看他不顺眼", actor="test", by=me
+        ))
+    assert refused.value.status == 403
+    # Through the page: the form offers an appraiser only themself.
+    client = login_as(me)
+    url = f"/appraisal/rounds/{open_month.id}/recusals"
+    assert client.post(url, data={"member": other.id, "household_number": cousin.number,
+                                  "reason": "x"}).status_code == 303
+    assert client.post(url, data={"member": me.id, "household_number": cousin.number,
+                                  "reason": "表亲"}).status_code == 302
+    session.rollback()
+    run_in_transaction(session, lambda: close_round(session, open_month.id, actor="test"))
+    assert [r.household.id for r in ranking(session, open_month)] == [cousin.id]  # the sheet stands
+    # The village committee may still declare one for any member.
+    chair = make_user(session, Role.VILLAGE_COMMITTEE, village.village)
+    recusal = run_in_transaction(session, lambda: declare_recusal(
+        session, village.village, other.id, cousin.id, "表亲", actor="test", by=chair
+    ))
+    assert recusal.member_id == other.id
 
 
 def test_one_biased_member_moves_the_result_less_than_a_plain_mean(session, village, open_month):
@@ -237,6 +284,13 @@ def test_committee_opens_a_round_on_published_criteria(session, village, login_a
     grid_worker = make_user(session, Role.GRID_WORKER, village.village)
     client.post("/logout")
     assert login_as(grid_worker).get(url).status_code == 404
+
+
+def test_a_new_round_defaults_to_the_local_date(session, village, login_as, monkeypatch):
+    # 07:30 on 1 December in Shanghai is still 30 November in UTC.
+    monkeypatch.setattr("incentives.appraisal.views.utcnow", lambda: datetime(2026, 11, 30, 23, 30))
+    form = login_as(village.members[0]).get(f"/appraisal/new?village={village.village.id}")
+    assert 'value="2026-12-01"' in form.get_data(as_text=True)
 
 
 def test_closing_from_the_cli_twice_posts_the_bonus_once(session, village, open_month, runner):

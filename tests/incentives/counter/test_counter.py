@@ -12,7 +12,7 @@ from incentives.auth.roles import Role
 from incentives.places.models import Level, Person
 from ledger.balances import balance_of
 from redeem.members import member_token
-from redeem.models import Checkout, Donor, Goods
+from redeem.models import Checkout, Donation, Donor, Goods
 from tests.factories import make_region, make_user
 from tests.redeem.world import make_world
 
@@ -110,6 +110,10 @@ def test_refusals_at_the_counter_are_clear_and_change_nothing(app, client, sessi
     huge = client.post(f"/counter/{world.supermarket.id}/checkout",
                        data={"key": "k5", "goods": [str(2**70)], "quantity": ["1"]})
     assert huge.status_code == 400
+    for goods_id, quantity in ((str(world.soap.id), "²"), ("¹", "1"), (str(world.soap.id), "١")):
+        odd = client.post(f"/counter/{world.supermarket.id}/checkout",
+                          data={"key": "k6", "goods": [goods_id], "quantity": [quantity]})
+        assert odd.status_code == 400, (goods_id, quantity)
     session.rollback()
     assert session.execute(select(func.count(Checkout.id))).scalar_one() == 0
     assert balance_of(session, world.household.account_id) == 100
@@ -155,16 +159,32 @@ def test_goods_donations_stock_take_donor_and_reconciliation(app, client, sessio
     sauce = session.execute(select(Goods).where(Goods.name == "酱油")).scalar_one()
     assert sauce.initials == "jy" and sauce.stock == 0
 
-    given = client.post(f"/supermarkets/{shop}/donations", data={
-        "donor": "平安粮油有限公司", "kind": "enterprise", "goods": sauce.id, "quantity": "12",
-        "value": "96.50",
-    })
+    page = client.get(f"/supermarkets/{shop}/donations").get_data(as_text=True)
+    key = re.search(r'name="key"[^>]*value="([0-9a-f]{32})"', page).group(1)
+    lot = {"donor": "平安粮油有限公司", "kind": "enterprise", "goods": sauce.id, "quantity": "12",
+           "value": "96.50", "key": key}
+    given = client.post(f"/supermarkets/{shop}/donations", data=lot)
     assert given.status_code == 302
+    # A second press of the same form records nothing more; the same form with another lot is refused.
+    assert client.post(f"/supermarkets/{shop}/donations", data=lot).status_code == 302
+    changed = client.post(f"/supermarkets/{shop}/donations", data=lot | {"quantity": "13"})
+    assert changed.status_code == 409 and "捐赠单已经提交过" in changed.get_data(as_text=True)
+    assert client.post(f"/supermarkets/{shop}/donations", data=lot | {"key": ""}).status_code == 400
+    session.rollback()
+    lots = select(func.count(Donation.id)).where(Donation.goods_id == sauce.id)
+    assert session.execute(lots).scalar_one() == 1 and session.get(Goods, sauce.id).stock == 12
     assert client.post(f"/supermarkets/{shop}/donations", data={
-        "donor": "x", "kind": "enterprise", "goods": sauce.id, "quantity": "-1"}).status_code == 400
+        "donor": "x", "kind": "enterprise", "goods": sauce.id, "quantity": "-1",
+        "key": "neg"}).status_code == 400
     cents = client.post(f"/supermarkets/{shop}/donations", data={
-        "donor": "x", "kind": "enterprise", "goods": sauce.id, "quantity": "1", "value": "1.005"})
+        "donor": "x", "kind": "enterprise", "goods": sauce.id, "quantity": "1", "value": "1.005",
+        "key": "cents"})
     assert cents.status_code == 400 and "精确到分" in cents.get_data(as_text=True)
+    for odd in ("sNaN", "NaN", "Infinity", "-inf"):
+        refused = client.post(f"/supermarkets/{shop}/donations", data={
+            "donor": "x", "kind": "enterprise", "goods": sauce.id, "quantity": "1", "value": odd,
+            "key": "odd"})
+        assert refused.status_code == 400 and "价值不对" in refused.get_data(as_text=True), odd
     took = client.post(f"/supermarkets/{shop}/goods/{sauce.id}/stocktake",
                        data={"counted": "11", "reason": "破损"})
     assert took.status_code == 302
@@ -184,6 +204,12 @@ def test_goods_donations_stock_take_donor_and_reconciliation(app, client, sessio
     sauce_row = next(r for r in rows if r[0] == "酱油")
     assert sauce_row[2:8] == (0, 12, 0, -1, 11, 0)
     assert ("核对结果", "一致") in [r[:2] for r in rows]
+    # A name typed as a formula is exported as text: opening the workbook runs nothing.
+    client.post(f"/supermarkets/{shop}/goods/new",
+                data={"name": "=1+1", "price": "3", "unit": "个", "active": "y"})
+    sheet = load_workbook(io.BytesIO(client.get(f"/supermarkets/{shop}/reconciliation.xlsx").data)).active
+    trap = next(row[0] for row in sheet.iter_rows() if row[0].value == "=1+1")
+    assert trap.data_type == "s"
     assert client.get(f"/supermarkets/{shop}/reconciliation?month=2026-13").status_code == 400
 
 

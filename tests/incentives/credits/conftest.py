@@ -19,8 +19,9 @@ def place(session):
     other = make_region(session, "石桥村", Level.VILLAGE, township)
     pool = run_in_transaction(session, lambda: fund_village_pool(
         session, session.get(Region, village.id), 1000, sponsor="县财政", actor="test", key="pool-1"))
-    household = make_household(session, village, "刘桂兰", phone="13900000101")
-    villager = make_user(session, person=household.members[0], phone="13900000101")
+    # Not a 139... number: make_user() numbers its users 139<sequence>, which would reach this one.
+    household = make_household(session, village, "刘桂兰", phone="13700000101")
+    villager = make_user(session, person=household.members[0], phone="13700000101")
     return SimpleNamespace(
         county=county, township=township, village=village, other=other, pool=pool,
         household=household, villager=villager,

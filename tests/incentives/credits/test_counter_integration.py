@@ -1,7 +1,7 @@
 """At the counter, for villagers without a phone: the clerk identifies the household by its
 printed card and PIN, and puts a printed credit's points into the household by typing its code."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from incentives.counter.identify import identify_household
 from incentives.credits.services import fund_village_pool
 from incentives.places.models import Region
 from ledger.balances import balance_of
+from ledger.models import utcnow
 from ledger.transaction import run_in_transaction
 from redeem.card_models import CardAttempt
 from redeem.cards import PinRequired, WrongPin, issue_card
@@ -68,6 +69,8 @@ def test_the_clerk_identifies_by_card_and_spends_a_typed_credit(app, client, ses
     typo = ("1" if world.codes[0][0] != "1" else "2") + world.codes[0][1:]
     refused = client.post(counter + "/credit", data={"credit_code": typo})
     assert refused.status_code == 400 and "校验位不符" in refused.get_data(as_text=True)
+    broken = client.post(counter + "/credit", data={"credit_code": "http://[x/credits/c/" + world.codes[0]})
+    assert broken.status_code == 400 and "这不是积分券码" in broken.get_data(as_text=True)
     used = client.post(counter + "/credit", data={"credit_code": format_credit_code(world.codes[0]).lower()})
     assert used.status_code == 302
     # A scanner reading the coupon's QR types its URL: that works too.
@@ -79,3 +82,27 @@ def test_the_clerk_identifies_by_card_and_spends_a_typed_credit(app, client, ses
     session.rollback()
     assert balance_of(session, world.household.account_id) == 100 + 60
     assert "张建国家" in client.get(counter).get_data(as_text=True)  # still at the counter
+
+
+def test_a_card_locked_three_times_in_a_day_waits_for_the_committee(app, client, session, world, login_as):
+    # Fourteen wrong PINs in the last three hours (two locks and four more), then one more now.
+    earlier = utcnow() - timedelta(hours=3)
+    run_in_transaction(session, lambda: session.add_all(
+        CardAttempt(card_id=world.card.id, actor="user:clerk", succeeded=False,
+                    at=earlier + timedelta(hours=n // 5, seconds=n)) for n in range(14)))
+    login_as(make_user(session, Role.CLERK, world.village))
+    counter = f"/counter/{world.supermarket.id}"
+
+    blocked = client.post(counter + "/identify", data={"code": world.card.number, "pin": "1357"})
+
+    assert blocked.status_code == 423 and "这张卡已停用" in blocked.get_data(as_text=True)
+    right = client.post(counter + "/identify", data={"code": world.card.number, "pin": "2580"})
+    assert right.status_code == 423 and "村委会重设密码" in right.get_data(as_text=True)
+    client.post("/logout")
+    login_as(make_user(session, Role.VILLAGE_COMMITTEE, world.village))
+    reset = client.post(f"/cards/{world.card.id}/pin", data={"pin": "3691", "pin_again": "3691"})
+    assert reset.status_code == 302
+    client.post("/logout")
+    login_as(make_user(session, Role.CLERK, world.village))
+    unlocked = client.post(counter + "/identify", data={"code": world.card.number, "pin": "3691"})
+    assert unlocked.status_code == 302

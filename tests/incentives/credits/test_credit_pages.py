@@ -1,20 +1,25 @@
 """Staff issue, print and revoke credits from their budget; a villager scans one and claims it."""
 
 import re
+import uuid
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
+import pytest
 from sqlalchemy import select
 
 from incentives.auth.roles import Role
 from incentives.campaigns.services import CampaignRuleSpec, launch_campaign
+from incentives.credits.services import issue_credits
 from incentives.places.models import Region
 from incentives.rules.models import Category, Per
 from ledger.balances import reconcile
-from ledger.models import Account
+from ledger.models import Account, utcnow
 from ledger.transaction import run_in_transaction
 from redeem.codes import format_credit_code
 from redeem.credit_models import Credit, CreditBatch
+from redeem.credits import InvalidBatch
 from tests.factories import make_household, make_user
 
 FORM = {"name": "重阳节敬老", "points": "20", "count": "16", "expires_on": "2030-10-31"}
@@ -27,7 +32,8 @@ def balance(session, account_id):
 
 
 def issue_through_page(client, place, **overrides):
-    return client.post("/credits/new", data={"source": f"village:{place.village.id}"} | FORM | overrides)
+    data = {"source": f"village:{place.village.id}", "key": uuid.uuid4().hex} | FORM | overrides
+    return client.post("/credits/new", data=data)
 
 
 def pdf_text(data: bytes) -> tuple[str, list]:
@@ -168,7 +174,8 @@ def test_campaign_staff_issue_from_the_campaign_budget(app, session, place, logi
     form = staff.get("/credits/new").get_data(as_text=True)
     assert f"campaign:{campaign.id}" in form and f"village:{place.village.id}" not in form
 
-    created = staff.post("/credits/new", data={"source": f"campaign:{campaign.id}"} | FORM | {"count": "5"})
+    created = staff.post("/credits/new",
+                         data={"source": f"campaign:{campaign.id}", "key": "k"} | FORM | {"count": "5"})
 
     assert created.status_code == 302, created.get_data(as_text=True)
     assert balance(session, campaign.budget_account_id) == 400
@@ -202,6 +209,37 @@ def test_bad_input_is_a_4xx_never_a_5xx(app, session, place, login_as):
     garbage = issue_through_page(committee, place, points="abc", count="-1", expires_on="2026-13-45")
     assert garbage.status_code == 400
     past = issue_through_page(committee, place, expires_on="2020-01-01")
-    assert past.status_code == 400 and "有效期不能早于今天" in past.get_data(as_text=True)
+    assert past.status_code == 400 and "有效期须在今天到 5 年之内" in past.get_data(as_text=True)
+    for far in ("9999-12-31", "2099-01-01"):
+        refused = issue_through_page(committee, place, expires_on=far)
+        assert refused.status_code == 400 and "有效期须在今天到 5 年之内" in refused.get_data(as_text=True)
     assert committee.get("/cards", query_string={"q": "%_'\""}).status_code == 200
     assert committee.post("/credits/claim", data={"code": "x" * 400}).status_code == 400
+    assert committee.post("/credits/claim", data={"code": "http://[x/credits/c/ABC"}).status_code == 400
+
+
+def test_an_expiry_too_far_ahead_is_refused_by_the_service_too(app, session, place):
+    with pytest.raises(InvalidBatch) as refused:
+        run_in_transaction(session, lambda: issue_credits(
+            session, place.committee, f"village:{place.village.id}", name="x", points=1, count=1,
+            expires_on=date(9999, 12, 31), zone=ZoneInfo("Asia/Shanghai"), now=utcnow(),
+        ))
+    assert refused.value.params == {"field": "expires_on"}
+    assert session.execute(select(CreditBatch)).first() is None
+
+
+def test_a_batch_form_submitted_twice_issues_once(app, session, place, login_as):
+    committee = login_as(place.committee)
+    page = committee.get("/credits/new").get_data(as_text=True)
+    key = re.search(r'name="key"[^>]*value="([0-9a-f]{32})"', page).group(1)
+
+    first = issue_through_page(committee, place, key=key)
+    again = issue_through_page(committee, place, key=key)
+
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+    changed = issue_through_page(committee, place, key=key, count="3")
+    assert changed.status_code == 409 and "已经提交过" in changed.get_data(as_text=True)
+    assert issue_through_page(committee, place, key="").status_code == 400
+    assert len(session.execute(select(CreditBatch)).scalars().all()) == 1
+    assert balance(session, place.pool.id) == 1000 - 320

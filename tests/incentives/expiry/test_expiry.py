@@ -28,11 +28,38 @@ def balance(session, household) -> int:
     ).scalar_one()
 
 
+LONG_AGO = datetime(2000, 1, 1)
+
+
 @pytest.fixture
 def chosen(session, world):
+    # Chosen early in the month under test, well over 30 days before the year ends.
     act(session, services.update_village_settings, world.users.committee, world.regions.v1.id,
-        show_full_names=False, expire_yearly=True, expiry_notice_days=30, now=world.after)
+        show_full_names=False, expire_yearly=True, expiry_notice_days=30, now=world.period.start_utc)
     return world
+
+
+def test_a_village_that_chose_expiry_too_late_keeps_this_years_points(session, chosen):
+    world, h = chosen, chosen.households
+    year = period_containing("year", world.period.start, ZONE)
+    # 东风社区 switches expiry on 10 days before the year ends, with 30 days' notice to give.
+    act(session, services.update_village_settings, world.users.township_admin, world.regions.v2.id,
+        show_full_names=False, expire_yearly=True, expiry_notice_days=30,
+        now=year.end_utc - timedelta(days=10))
+    outcome, = run_due(session, load_jobs(), year.end_utc + timedelta(minutes=5), ZONE, only="expiry.yearly")
+    assert '"villages": 1' in outcome.result
+    assert balance(session, h.chen) == 3
+    # ... and its villagers were not told that points would go this year.
+    chen = session.get(type(h.chen), h.chen.id)
+    assert expiry_notice(session, chen, 3, year.end_utc - timedelta(days=2), ZONE) is None
+    # Switching it off and on again restarts the notice; saving it unchanged does not.
+    settings = session.get(VillageSettings, world.regions.v1.id)
+    since = settings.expire_yearly_since
+    assert since == world.period.start_utc
+    act(session, services.update_village_settings, world.users.committee, world.regions.v1.id,
+        show_full_names=True, expire_yearly=True, expiry_notice_days=30, now=world.after)
+    session.expire_all()
+    assert session.get(VillageSettings, world.regions.v1.id).expire_yearly_since == since
 
 
 def test_the_year_end_balance_expires_once_in_villages_that_chose_it(session, chosen):
@@ -76,6 +103,10 @@ def test_points_earned_after_the_year_end_are_kept(session, chosen):
 
 def test_villagers_are_told_ahead(session, chosen):
     h = chosen.households
+    # Chosen long before these dates (the fixture chose it this month, whatever year that is).
+    session.execute(VillageSettings.__table__.update().where(
+        VillageSettings.village_id == chosen.regions.v1.id).values(expire_yearly_since=LONG_AGO))
+    session.commit()
     zhang = session.get(type(h.zhang), h.zhang.id)
     notice = expiry_notice(session, zhang, 45, datetime(2026, 12, 10, 2), ZONE)
     assert (notice.points, notice.day.isoformat(), notice.days_left) == (45, "2026-12-31", 21)
@@ -89,7 +120,8 @@ def test_the_notice_on_the_home_page(session, chosen, client, login_as):
     # Tell a whole year ahead, so the page shows it whatever today's date is.
     settings = session.get(VillageSettings, chosen.regions.v1.id)
     session.execute(VillageSettings.__table__.update().where(
-        VillageSettings.village_id == settings.village_id).values(expiry_notice_days=366))
+        VillageSettings.village_id == settings.village_id
+    ).values(expiry_notice_days=366, expire_yearly_since=LONG_AGO))
     session.commit()
     login_as(chosen.users.villager)  # of 李's household: 13 points
     html = client.get("/me").get_data(as_text=True)

@@ -1,10 +1,13 @@
 """Honour rolls and rankings count the period's earned points from the ledger, frozen at the head;
 a later correction never changes them, and an erratum shows what it changed."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sa_text
+from sqlalchemy.exc import DBAPIError
 
 from incentives.claims.models import VillageSettings
 from incentives.publications import services
@@ -125,6 +128,23 @@ def test_a_later_correction_does_not_alter_the_publication_and_an_erratum_shows_
         act(session, services.publish_erratum, world.users.committee, pub.id, "再次更正", now=world.after)
 
 
+def test_an_erratum_keeps_the_names_as_first_published(session, world):
+    pub = roll(session, world)  # 张*国: the village showed names in part
+    act(session, services.update_village_settings, world.users.committee, world.regions.v1.id,
+        show_full_names=True, expire_yearly=False, expiry_notice_days=30, now=world.after)
+    # Only the way names are shown changed: nothing to correct.
+    with pytest.raises(PublicationError, match="无需更正"):
+        act(session, services.publish_erratum, world.users.committee, pub.id, "显示全名", now=world.after)
+    entry = session.execute(
+        select(Entry).where(Entry.reason == "志愿服务", Entry.amount == 40)
+    ).scalar_one()
+    act(session, lambda s: reverse(s, entry.id, key="fix-names", actor="user:committee", reason="重复登记"))
+    erratum = act(session, services.publish_erratum, world.users.committee, pub.id, "重复登记",
+                  now=world.after + timedelta(days=1))
+    assert rows(erratum.content, "top_households", "name") == [("王*强",), ("李*英",), ("张*国",)]
+    assert erratum.content["names"] == "masked"
+
+
 @pytest.mark.parametrize("who", ["other_committee", "villager", "grid_worker"])
 def test_only_the_village_committee_and_admins_above_publish_errata(session, world, who):
     pub = roll(session, world)
@@ -188,9 +208,59 @@ def test_verify_detects_a_snapshot_altered_behind_the_apps_back(session, world, 
     pub = roll(session, world)
     ok = runner.invoke(args=["publications", "verify"])
     assert ok.exit_code == 0 and "1 publications match their digests" in ok.output
-    # Someone edits the stored JSON directly in the database (the ORM would refuse).
-    session.execute(Publication.__table__.update().where(Publication.id == pub.id)
-                    .values(data=pub.data.replace("张*国", "王*国")))
+    # Someone with the database's owner rights lifts the triggers and edits a column directly.
+    for column, value in (("data", pub.data.replace("张*国", "王*国")), ("title", "改过的标题"),
+                          ("note", "改过"), ("published_at", pub.published_at + timedelta(days=1))):
+        with without_triggers(session):
+            session.execute(Publication.__table__.update().where(Publication.id == pub.id)
+                            .values({column: value}))
+        bad = runner.invoke(args=["publications", "verify"])
+        assert bad.exit_code == 1 and f"[{pub.id}]" in bad.output, column
+        with without_triggers(session):
+            session.execute(Publication.__table__.update().where(Publication.id == pub.id)
+                            .values({column: getattr(pub, column)}))
+        assert runner.invoke(args=["publications", "verify"]).exit_code == 0, column
+
+
+@contextmanager
+def without_triggers(session):
+    """What only the database's owner can do: write past the publications' triggers."""
+    if session.bind.dialect.name == "sqlite":
+        triggers = session.execute(sa_text(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'publications'"
+        )).scalars().all()
+        for name in ("publications_no_update", "publications_no_delete"):
+            session.execute(sa_text(f"DROP TRIGGER {name}"))
+        yield
+        for sql in triggers:
+            session.execute(sa_text(sql))
+    else:
+        session.execute(sa_text("ALTER TABLE publications DISABLE TRIGGER publications_no_update_delete"))
+        yield
+        session.execute(sa_text("ALTER TABLE publications ENABLE TRIGGER publications_no_update_delete"))
     session.commit()
-    bad = runner.invoke(args=["publications", "verify"])
-    assert bad.exit_code == 1 and f"[{pub.id}]" in bad.output
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE publications SET title = 'x'",
+    "UPDATE publications SET data = '{}'",
+    "DELETE FROM publications",
+])
+def test_the_database_refuses_to_change_a_publication(session, world, statement):
+    pub = roll(session, world)
+    with pytest.raises(DBAPIError, match="frozen"):
+        session.execute(sa_text(statement))
+        session.flush()
+    session.rollback()
+    assert session.get(Publication, pub.id).title == pub.title
+
+
+def test_the_digest_covers_every_column_of_the_snapshot(session, world):
+    pub = roll(session, world)
+    assert services.digest_of(pub) == pub.digest
+    for column, value in (("title", "x"), ("note", "x"), ("period_start", pub.period_start + timedelta(1)),
+                          ("period_end", pub.period_end - timedelta(1)), ("supersedes_id", 1),
+                          ("published_at", pub.published_at + timedelta(seconds=1))):
+        changed = Publication(**{c.key: getattr(pub, c.key) for c in Publication.__table__.columns})
+        setattr(changed, column, value)
+        assert services.digest_of(changed) != pub.digest, column

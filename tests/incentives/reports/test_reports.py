@@ -199,3 +199,11 @@ def test_an_award_counts_in_the_period_of_its_ledger_entry(app, session, county)
         full = points_by_category(session, county["county"], after)
     assert categories.total[1] == villages.total[1] == full.total[1] - award.points
     assert sum(r[1] for r in categories.rows[:-1]) == sum(r[1] for r in full.rows[:-1]) - award.points
+
+
+def test_the_default_year_is_the_local_one(session, county, login_as, monkeypatch):
+    # 01:00 on 1 January 2027 in Shanghai is still 2026 in UTC: the village is in 2027.
+    monkeypatch.setattr("incentives.reports.views.utcnow", lambda: datetime(2026, 12, 31, 17, 0))
+    client = login_as(make_user(session, Role.COUNTY_ADMIN, county["county"]))
+    page = client.get("/reports").get_data(as_text=True)
+    assert 'name="year" value="2027"' in page
