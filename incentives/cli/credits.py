@@ -4,11 +4,12 @@ scheduled job does the same); ``flask credits fund-pool``: put points into a vil
 import click
 from flask.cli import AppGroup
 
-from incentives.cli.claims import _parse_now
+from incentives.cli.clock import parse_now
 from incentives.credits.jobs import expire_all_due
 from incentives.credits.services import fund_village_pool
 from incentives.extensions import db
 from incentives.places.models import Level, Region
+from ledger.models import utcnow
 from ledger.transaction import run_in_transaction
 
 credits_cli = AppGroup("credits", help="QR-coded credits (积分券).")
@@ -19,7 +20,7 @@ credits_cli = AppGroup("credits", help="QR-coded credits (积分券).")
 def expire_command(now_text: str | None):
     """Settle every batch past its expiry: unused credits expire and their points go back to the
     budget, one posting per batch. Safe to run again at any time: a batch is settled once."""
-    now = _parse_now(now_text)
+    now = parse_now(now_text) or utcnow()
     result = expire_all_due(db.session, now)
     click.echo(
         f"settled {result['batches']} batches: {result['credits']} credits expired, "

@@ -2,40 +2,18 @@
 
 import logging
 import sys
-from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from incentives.cli.clock import parse_now
 from incentives.extensions import db
 from incentives.scheduler.registry import load_jobs
 from incentives.scheduler.runs import job_status
 from incentives.scheduler.service import serve, tick
-from ledger.models import utcnow
-
-# Clocks of two machines disagree a little; a --now further ahead than this is refused.
-NOW_SLACK = timedelta(minutes=1)
 
 scheduler_cli = AppGroup("scheduler", help="Scheduled jobs: honour rolls, expiry, posting claims.")
-
-
-def _parse_now(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("use ISO 8601, e.g. 2026-12-01T08:00:00+08:00") from None
-    # A time without an offset is UTC, as the database keeps it.
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    # A future time would close periods that have not ended: an incomplete honour roll
-    # published for good, points expired before the year is out.
-    if moment > utcnow() + NOW_SLACK:
-        raise click.BadParameter("may not be in the future: periods that have not ended would be run",
-                                 param_hint="--now")
-    return moment
 
 
 @scheduler_cli.command("run")
@@ -61,7 +39,7 @@ def run_once_command(only: str | None, now_text: str | None):
     """Catch up every due period once and exit (for cron, and tests). Exit 1 if a run failed."""
     if only and only not in load_jobs():
         raise click.BadParameter(f"no job {only!r}; see `flask scheduler status`", param_hint="--job")
-    outcomes = tick(current_app._get_current_object(), _parse_now(now_text), only=only)
+    outcomes = tick(current_app._get_current_object(), parse_now(now_text), only=only)
     for o in outcomes:
         line = f"{o.job} {o.period_key}: {o.status}"
         if o.result:

@@ -5,23 +5,19 @@ Same pattern as ``tests/ledger/test_concurrency.py``: spawned processes, each wi
 engine, released together by a barrier before every checkout.
 """
 
-import multiprocessing
-import queue
-import time
 import traceback
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from ledger.balances import balance_of, reconcile
 from ledger.chain import verify_chain
-from ledger.transaction import configure_engine, run_in_transaction
+from ledger.transaction import run_in_transaction
 from redeem.checkout import Buyer, checkout
 from redeem.errors import InsufficientPoints, OutOfStock
 from redeem.models import Checkout, Goods
 from redeem.stock import reconcile_stock
+from tests.races import race, worker_session
 from tests.redeem.world import add_goods, make_world
 
 pytestmark = pytest.mark.slow
@@ -31,13 +27,10 @@ ROUNDS = 3
 WAIT = 60
 
 
-def _worker(url, name, supermarket_id, buyer, lines_of_round, barrier, results, shared_key=None):
+def _worker(url, name, supermarket_id, buyer, lines_of_round, shared_key, barrier, results):
     outcome = {"worker": name, "ids": [], "insufficient": 0, "out_of_stock": 0, "errors": []}
-    engine = configure_engine(sa.create_engine(url))
     try:
-        with Session(engine) as session:
-            session.execute(select(1))
-            session.rollback()
+        with worker_session(url) as session:
             for n, lines in enumerate(lines_of_round):
                 barrier.wait(timeout=WAIT)
                 key = shared_key or f"w{name}-r{n}"
@@ -55,42 +48,12 @@ def _worker(url, name, supermarket_id, buyer, lines_of_round, barrier, results, 
     except BaseException:
         outcome["errors"].append("worker crashed:\n" + traceback.format_exc())
     finally:
-        engine.dispose()
         results.put(outcome)
 
 
 def run_counters(url, supermarket_id, buyer, lines_of_round, shared_key=None) -> list[dict]:
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(WORKERS)
-    results = ctx.Queue()
-    processes = [
-        ctx.Process(target=_worker, daemon=True,
-                    args=(url, n, supermarket_id, buyer, lines_of_round, barrier, results, shared_key))
-        for n in range(WORKERS)
-    ]
-    for process in processes:
-        process.start()
-    outcomes = []
-    deadline = time.monotonic() + WAIT
-    try:
-        while len(outcomes) < WORKERS and time.monotonic() < deadline:
-            try:
-                outcomes.append(results.get(timeout=0.5))
-            except queue.Empty:
-                if not any(p.is_alive() for p in processes):
-                    break
-        while len(outcomes) < WORKERS:
-            try:
-                outcomes.append(results.get(timeout=1))
-            except queue.Empty:
-                break
-    finally:
-        for process in processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.terminate()
-                process.join()
-    assert len(outcomes) == WORKERS, [p.exitcode for p in processes]
+    outcomes = race(_worker, [(url, n, supermarket_id, buyer, lines_of_round, shared_key)
+                              for n in range(WORKERS)], WAIT)
     assert {o["worker"]: o["errors"] for o in outcomes if o["errors"]} == {}
     return outcomes
 

@@ -2,28 +2,24 @@
 returned to its budget exactly once, on SQLite and PostgreSQL (the pattern of
 ``tests/ledger/test_concurrency.py``)."""
 
-import multiprocessing
-import queue
-import time
 import traceback
 from datetime import date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from incentives.places.models import Level
 from ledger import AccountKind, Entry
 from ledger.balances import reconcile
 from ledger.chain import verify_chain
 from ledger.models import Account
-from ledger.transaction import configure_engine, run_in_transaction
+from ledger.transaction import run_in_transaction
 from redeem.card_models import CardAttempt
 from redeem.cards import MAX_PIN_FAILURES, CardError, identify_by_card, issue_card
 from redeem.credit_models import Credit
 from redeem.credits import CreditError, expire_due_credits, issue_batch, redeem_credit
 from tests.factories import fund, make_account, make_household, make_region
+from tests.races import race, worker_session
 
 pytestmark = pytest.mark.slow
 
@@ -36,11 +32,8 @@ EXPIRES_AT = datetime(2026, 12, 31, 16, 0)
 def _worker(url, name, action, barrier, results):
     """Wait for every worker, then do ``action`` once; report success or the refusal's code."""
     outcome = {"worker": name, "ok": 0, "refused": [], "errors": []}
-    engine = configure_engine(sa.create_engine(url))
     try:
-        with Session(engine) as session:
-            session.execute(select(1))  # connect before the race, not during it
-            session.rollback()
+        with worker_session(url) as session:
             kind, args = action
             barrier.wait(timeout=WAIT)
             try:
@@ -62,37 +55,11 @@ def _worker(url, name, action, barrier, results):
     except BaseException:
         outcome["errors"].append("worker crashed:\n" + traceback.format_exc())
     finally:
-        engine.dispose()
         results.put(outcome)
 
 
 def run_workers(url: str, actions: list) -> list[dict]:
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(len(actions))
-    results = ctx.Queue()
-    processes = [
-        ctx.Process(target=_worker, args=(url, n, action, barrier, results), daemon=True)
-        for n, action in enumerate(actions)
-    ]
-    for process in processes:
-        process.start()
-    outcomes = []
-    deadline = time.monotonic() + WAIT
-    try:
-        while len(outcomes) < len(processes) and time.monotonic() < deadline:
-            try:
-                outcomes.append(results.get(timeout=0.5))
-            except queue.Empty:
-                if not any(p.is_alive() for p in processes):
-                    break
-    finally:
-        for process in processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.terminate()
-                process.join()
-    assert len(outcomes) == len(processes), f"only {len(outcomes)} workers reported"
-    return outcomes
+    return race(_worker, [(url, n, action) for n, action in enumerate(actions)], WAIT)
 
 
 @pytest.fixture

@@ -14,16 +14,19 @@ from redeem.credits import issue_batch
 def test_the_command_settles_due_batches_once(app, session, place, runner):
     batch = run_in_transaction(session, lambda: issue_batch(
         session, budget_account_id=place.pool.id, region_id=place.village.id,
-        village_ids=[place.village.id], name="敬老", points=25, count=4, expires_on=date(2026, 12, 31),
-        expires_at=datetime(2026, 12, 31, 16, 0), actor="test", now=datetime(2026, 11, 29)))
+        village_ids=[place.village.id], name="敬老", points=25, count=4, expires_on=date(2025, 12, 31),
+        expires_at=datetime(2025, 12, 31, 16, 0), actor="test", now=datetime(2025, 11, 29)))
 
-    early = runner.invoke(args=["credits", "expire", "--now", "2026-12-31T23:59:00+08:00"])
-    due = runner.invoke(args=["credits", "expire", "--now", "2027-01-01T00:00:00+08:00"])
-    again = runner.invoke(args=["credits", "expire", "--now", "2027-02-01T00:00:00+08:00"])
+    # --now replays the past (a future time is refused: it would expire credits early).
+    early = runner.invoke(args=["credits", "expire", "--now", "2025-12-31T23:59:00+08:00"])
+    due = runner.invoke(args=["credits", "expire", "--now", "2026-01-01T00:00:00+08:00"])
+    again = runner.invoke(args=["credits", "expire", "--now", "2026-02-01T00:00:00+08:00"])
+    future = runner.invoke(args=["credits", "expire", "--now", "2099-01-01T00:00:00+08:00"])
 
     assert early.exit_code == 0 and "settled 0 batches" in early.output
     assert due.exit_code == 0 and "settled 1 batches: 4 credits expired, 100 points returned" in due.output
     assert again.exit_code == 0 and "settled 0 batches" in again.output
+    assert future.exit_code == 2 and "may not be in the future" in future.output
     session.rollback()
     session.expire_all()
     assert session.get(Account, place.pool.id).balance == 1000
