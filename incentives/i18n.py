@@ -1,11 +1,17 @@
 """Choosing the page language: Chinese unless the visitor picked English (remembered in a cookie)."""
 
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 
 LANG_COOKIE = "lang"
+
+
+def local_zone() -> ZoneInfo:
+    """The deployment's time zone (``TIMEZONE``): the calendar villagers' days and months follow."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def select_locale() -> str:

@@ -7,10 +7,12 @@ openpyxl stores any string that starts with ``=`` as a formula, so a goods or ca
 
 from collections.abc import Iterable
 
+from flask import Response
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def text_cell(sheet: Worksheet, value: str) -> Cell:
@@ -28,3 +30,9 @@ def append_row(sheet: Worksheet, values: Iterable) -> None:
         text_cell(sheet, value) if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
         for value in values
     ])
+
+
+def xlsx_response(data: bytes, filename: str) -> Response:
+    """A workbook as a download named ``filename``."""
+    return Response(data, mimetype=XLSX_MIMETYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -2,9 +2,8 @@
 ranking of a closed round is public."""
 
 from datetime import UTC
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -33,6 +32,7 @@ from incentives.auth.models import User
 from incentives.choices import choices
 from incentives.errors import form_status
 from incentives.extensions import db
+from incentives.i18n import local_zone
 from incentives.permissions import Action, can, may_declare_recusal, regions_for, require
 from incentives.places.models import Household, Level, Region
 from ledger.models import utcnow
@@ -98,7 +98,7 @@ def new():
     if request.method == "GET":
         form.fill_defaults()
         # Today in the village: before 08:00 in Shanghai the UTC date is still yesterday's.
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        zone = local_zone()
         form.day.data = utcnow().replace(tzinfo=UTC).astimezone(zone).date()
     if not form.validate_on_submit():
         return render_template("appraisal/new.html", village=village, form=form), form_status(form)

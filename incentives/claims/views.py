@@ -5,7 +5,6 @@ Outsiders get 404 before any service runs; insiders without the right get the se
 with its message. Every write goes through one service in one transaction.
 """
 
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -36,6 +35,7 @@ from incentives.claims.models import Claim, ClaimPhoto, ClaimState
 from incentives.claims.photos import DEFAULT_MAX_BYTES, photo_dir, photo_path, store_photo
 from incentives.errors import ServiceError
 from incentives.extensions import db
+from incentives.i18n import local_zone
 from incentives.permissions import (
     Action,
     can,
@@ -61,9 +61,6 @@ def _now():
     # The web's clock. Services take it as a parameter; the tests and the CLI pass their own.
     return utcnow()
 
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _me() -> User:
@@ -155,7 +152,7 @@ def _submit(form: ClaimForm) -> int:
     now = _now()
     claim = _in_transaction(lambda: services.submit_claim(
         db.session, _me(), rule_id=form.rule.data, amount=form.amount.data,
-        done_on=form.done_on.data, note=form.note.data, photos=photos, now=now, zone=_zone(),
+        done_on=form.done_on.data, note=form.note.data, photos=photos, now=now, zone=local_zone(),
     ))
     if claim.state == ClaimState.POSTED:
         flash(_("已入账：这一项不需要审核。"), "info")
@@ -364,7 +361,7 @@ def new_deduction():
             claim = _in_transaction(lambda: services.enter_deduction(
                 db.session, _me(), household_id=form.household.data, rule_id=form.rule.data,
                 amount=form.amount.data, done_on=form.done_on.data, reason=form.reason.data,
-                now=now, zone=_zone(),
+                now=now, zone=local_zone(),
             ))
         except ServiceError as exc:  # the claim's refusals and the rules catalogue's
             return render_template("claims/new_deduction.html", form=form, village=village,
@@ -387,7 +384,7 @@ def bulk():
             claims = _in_transaction(lambda: services.bulk_award(
                 db.session, _me(), village_id=village.id, rule_id=form.rule.data,
                 household_ids=form.households.data, amount=form.amount.data,
-                done_on=form.done_on.data, note=form.note.data, now=now, zone=_zone(),
+                done_on=form.done_on.data, note=form.note.data, now=now, zone=local_zone(),
             ))
         except ServiceError as exc:  # the claim's refusals and the rules catalogue's
             return render_template("claims/bulk.html", form=form, village=village,

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from incentives.extensions import db
+from incentives.i18n import local_zone
 from redeem.errors import InvalidInput
 from redeem.models import Supermarket
 from redeem.reconciliation import month_bounds, monthly_report
@@ -34,7 +35,6 @@ def check_stock_command():
               help="Also write each supermarket's workbook into this folder.")
 def reconcile_command(month: str, xlsx_dir: Path | None):
     """The month's reconciliation of every supermarket; exit 1 if any does not tie out to the ledger."""
-    from zoneinfo import ZoneInfo
 
     from incentives.supermarkets.exports import reconciliation_xlsx
 
@@ -43,7 +43,7 @@ def reconcile_command(month: str, xlsx_dir: Path | None):
         month_bounds(year, number)
     except (ValueError, InvalidInput):
         raise click.BadParameter("月份格式为 YYYY-MM", param_hint="MONTH") from None
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = local_zone()
     failed = False
     for supermarket in db.session.execute(select(Supermarket).order_by(Supermarket.id)).scalars():
         report = monthly_report(db.session, supermarket, year, number, zone)

@@ -8,7 +8,6 @@ and a key of its own: the checkout posts exactly that, once.
 
 import time
 import uuid
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from flask_login import current_user, login_required
 from incentives.counter.forms import CartForm, CheckoutForm, CodeForm, CreditCodeForm, VoidForm
 from incentives.counter.identify import identify_household
 from incentives.extensions import db
+from incentives.i18n import local_zone
 from incentives.permissions import Action, can, can_view_receipt, regions_for, require
 from incentives.places.models import Household, Region
 from incentives.redeem_messages import message_for
@@ -37,9 +37,6 @@ AT_COUNTER = 10 * 60  # seconds a scanned household stays at the counter
 _SESSION = "counter"
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
 
 def _actor() -> str:
     return f"user:{current_user.id}"
@@ -58,6 +55,12 @@ def _state(supermarket_id: int) -> dict:
 def _household_at_counter(supermarket_id: int) -> Household | None:
     state = _state(supermarket_id)
     return db.session.get(Household, state["hid"]) if state.get("hid") else None
+
+
+def _scan_first(supermarket_id: int):
+    """Where a cart or credit action lands when no household is at the counter (it timed out)."""
+    flash(_("请先扫会员码。"), "error")
+    return redirect(url_for("counter.counter", supermarket_id=supermarket_id))
 
 
 def _cart(supermarket_id: int) -> dict[int, int]:
@@ -103,7 +106,7 @@ def _render_counter(supermarket: Supermarket, code_form=None, error=None, status
         total = sum(g.price * qty for g, qty in lines)
         points = balance_of(db.session, household.account_id)
         taken = checkouts.taken_this_month(
-            db.session, household.id, [g.id for g, _ in lines], utcnow(), _zone()
+            db.session, household.id, [g.id for g, _ in lines], utcnow(), local_zone()
         )
         context |= {
             "results": search_goods(db.session, supermarket.id, query, active_only=True, limit=30),
@@ -155,8 +158,7 @@ def credit(supermarket_id: int):
     supermarket, _region = load_supermarket(supermarket_id, Action.SELL_AT_COUNTER)
     household = _household_at_counter(supermarket.id)
     if household is None:
-        flash(_("请先扫会员码。"), "error")
-        return redirect(url_for("counter.counter", supermarket_id=supermarket.id))
+        return _scan_first(supermarket.id)
     form = CreditCodeForm()
     if not form.validate_on_submit():
         return _render_counter(supermarket, error=_("请输入券码。"), status=400)
@@ -178,8 +180,7 @@ def cart(supermarket_id: int):
     supermarket, _region = load_supermarket(supermarket_id, Action.SELL_AT_COUNTER)
     household = _household_at_counter(supermarket.id)
     if household is None:
-        flash(_("请先扫会员码。"), "error")
-        return redirect(url_for("counter.counter", supermarket_id=supermarket.id))
+        return _scan_first(supermarket.id)
     form = CartForm()
     if not form.validate_on_submit():
         return _render_counter(supermarket, error=_("数量不对，请重新填写。"), status=400)
@@ -231,10 +232,9 @@ def checkout(supermarket_id: int):
         done = db.session.query(checkouts.Checkout).filter_by(key=form.key.data).one_or_none()
         if done is not None and done.supermarket_id == supermarket.id:
             return redirect(url_for("counter.receipt", checkout_id=done.id))
-        flash(_("请先扫会员码。"), "error")
-        return redirect(url_for("counter.counter", supermarket_id=supermarket.id))
+        return _scan_first(supermarket.id)
     buyer = checkouts.Buyer(household.id, household.account_id, household.village_id)
-    key, actor, zone = form.key.data, _actor(), _zone()
+    key, actor, zone = form.key.data, _actor(), local_zone()
     try:
         receipt = run_in_transaction(db.session, lambda: checkouts.checkout(
             db.session, supermarket_id=supermarket.id, buyer=buyer, lines=lines, key=key, actor=actor,
@@ -251,7 +251,7 @@ def checkout(supermarket_id: int):
 @login_required
 def today(supermarket_id: int):
     supermarket, _region = load_supermarket(supermarket_id, Action.SELL_AT_COUNTER)
-    receipts = checkouts.checkouts_of_day(db.session, supermarket.id, utcnow(), _zone())
+    receipts = checkouts.checkouts_of_day(db.session, supermarket.id, utcnow(), local_zone())
     households = {h.id: h for h in db.session.query(Household).filter(
         Household.id.in_({r.household_id for r in receipts})).all()} if receipts else {}
     return render_template("supermarket/today.html", supermarket=supermarket, receipts=receipts,
@@ -273,7 +273,7 @@ def _load_receipt(checkout_id: int):
 def receipt(checkout_id: int):
     receipt, supermarket, region, household = _load_receipt(checkout_id)
     may_void = can(current_user, Action.SELL_AT_COUNTER, region) and checkouts.can_void(
-        receipt, utcnow(), _zone()
+        receipt, utcnow(), local_zone()
     )
     return render_template(
         "supermarket/receipt.html", receipt=receipt, supermarket=supermarket, household=household,
@@ -293,7 +293,7 @@ def void(checkout_id: int):
             "supermarket/receipt.html", receipt=receipt, supermarket=supermarket, household=household,
             may_void=True, void_form=form, is_clerk=True,
         ), 400
-    receipt_id, actor, reason, zone = receipt.id, _actor(), form.reason.data, _zone()
+    receipt_id, actor, reason, zone = receipt.id, _actor(), form.reason.data, local_zone()
     run_in_transaction(db.session, lambda: checkouts.void_checkout(
         db.session, receipt_id, actor=actor, reason=reason, zone=zone,
     ))

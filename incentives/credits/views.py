@@ -6,7 +6,6 @@ refusal is shown in Chinese with a 4xx and nothing written.
 """
 
 import uuid
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,6 +22,7 @@ from incentives.credits.sheet import credit_sheet
 from incentives.errors import form_status, render_error
 from incentives.extensions import db
 from incentives.filters import points
+from incentives.i18n import local_zone
 from incentives.pdf import pdf_response
 from incentives.permissions import (
     Action,
@@ -52,9 +52,6 @@ bp = Blueprint("credits", __name__, url_prefix="/credits")
 def _now():
     return utcnow()
 
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _actor() -> str:
@@ -112,7 +109,7 @@ def new():
         if not form.key.data:  # a new key each time a blank form is shown; a redisplay keeps its own
             form.key.data = uuid.uuid4().hex
         return render_template("credits/new.html", form=form, sources=sources), form_status(form)
-    now, zone, user_id = _now(), _zone(), current_user.id
+    now, zone, user_id = _now(), local_zone(), current_user.id
     try:
         batch = run_in_transaction(db.session, lambda: services.issue_credits(
             db.session, db.session.get(User, user_id),

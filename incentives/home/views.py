@@ -1,6 +1,5 @@
 """``/me``: the villager's household card and the staff member's dashboard."""
 
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
@@ -9,6 +8,7 @@ from incentives.expiry.services import expiry_notice
 from incentives.extensions import db
 from incentives.home.services import balance, household_history, region_summary
 from incentives.home.shortcuts import shortcuts_for
+from incentives.i18n import local_zone
 from incentives.permissions import Action, regions_for
 from incentives.qr import qr_svg
 from ledger.models import utcnow
@@ -37,7 +37,7 @@ def index():
         }
         context["expiry"] = expiry_notice(
             db.session, household, context["points"], utcnow(),
-            ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]),
+            local_zone(),
         )
     context["shortcuts"] = shortcuts_for(current_user, has_household=household is not None)
     context["summaries"] = [

@@ -4,7 +4,7 @@ Federation and Youth League staff) over their subtree."""
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,6 +16,7 @@ from incentives.places.services import subtree
 from incentives.reports.charts import chart_data
 from incentives.reports.queries import REPORTS, TITLES, Period
 from incentives.reports.xlsx import report_workbook
+from incentives.xlsx import xlsx_response
 from ledger.models import utcnow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -71,8 +72,4 @@ def download(key: str):
     region, period = _scope()
     report = REPORTS[key](db.session, region, period)
     name = f"{key}-{region.id}-{period.year}.xlsx"
-    return Response(
-        report_workbook(report),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return xlsx_response(report_workbook(report), name)

@@ -5,11 +5,9 @@ import re
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -26,6 +24,7 @@ from flask_login import current_user, login_required
 from incentives.claims.photos import photo_dir, photo_path, store_photo
 from incentives.errors import form_status
 from incentives.extensions import db
+from incentives.i18n import local_zone
 from incentives.permissions import Action, can, regions_for, require
 from incentives.places.models import Level, Region
 from incentives.places.services import subtree
@@ -38,6 +37,7 @@ from incentives.supermarkets.forms import (
     StockTakeForm,
     SupermarketForm,
 )
+from incentives.xlsx import xlsx_response
 from ledger.transaction import run_in_transaction
 from redeem import goods as goods_service
 from redeem import stock
@@ -67,9 +67,6 @@ def movement_kind(value: str) -> str:
 def _actor() -> str:
     return f"user:{current_user.id}"
 
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _in_transaction(work):
@@ -282,7 +279,7 @@ def donor(supermarket_id: int, donor_id: int):
 def _month() -> tuple[int, int]:
     raw = request.args.get("month")
     if not raw:
-        now = datetime.now(UTC).astimezone(_zone())
+        now = datetime.now(UTC).astimezone(local_zone())
         return now.year, now.month
     match = _MONTH.match(raw)
     if not match or not (2000 <= int(match[1]) <= 2999 and 1 <= int(match[2]) <= 12):
@@ -295,7 +292,7 @@ def _month() -> tuple[int, int]:
 def reconciliation(supermarket_id: int):
     supermarket, _region = load_supermarket(supermarket_id, Action.VIEW_SUPERMARKET)
     year, month = _month()
-    report = monthly_report(db.session, supermarket, year, month, _zone())
+    report = monthly_report(db.session, supermarket, year, month, local_zone())
     return render_template("supermarket/reconciliation.html", supermarket=supermarket, report=report,
                            month=f"{year:04d}-{month:02d}")
 
@@ -305,10 +302,6 @@ def reconciliation(supermarket_id: int):
 def reconciliation_download(supermarket_id: int):
     supermarket, _region = load_supermarket(supermarket_id, Action.VIEW_SUPERMARKET)
     year, month = _month()
-    report = monthly_report(db.session, supermarket, year, month, _zone())
+    report = monthly_report(db.session, supermarket, year, month, local_zone())
     filename = f"reconciliation-{supermarket.id}-{year:04d}-{month:02d}.xlsx"
-    return Response(
-        reconciliation_xlsx(report),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return xlsx_response(reconciliation_xlsx(report), filename)
