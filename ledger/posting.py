@@ -3,9 +3,9 @@ transaction. A refused posting raises before anything is written."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached, scoped_session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ledger.chain import entry_hash
@@ -18,6 +18,7 @@ from ledger.errors import (
 )
 from ledger.kinds import EntryKind
 from ledger.models import Account, Entry, LedgerHead, utcnow
+from ledger.statements import PostingStatements
 from ledger.transaction import in_write_transaction
 
 MAX_KEY_LENGTH = 200
@@ -38,41 +39,10 @@ PAYLOAD_FIELDS = (
     "reverses_id",
 )
 
-# The statements, built once rather than at every call, and run as Core statements on the
-# session's connection: every read is a fresh read of the rows under the lock, with no identity
-# map in the way, and the ORM's per-statement overhead, which dominated the cost of a single
-# posting, is not paid. _refresh_loaded() keeps the accounts and the head that the session has
-# loaded up to date, as the ORM's flush did before.
-_HEAD = LedgerHead.__table__
-_ACCOUNTS = Account.__table__
-_ENTRIES = Entry.__table__
-_LOCK_HEAD = select(_HEAD.c.last_id, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-_ENTRY_FOUND = select(
-    _ENTRIES.c.id, _ENTRIES.c.idempotency_key, *(_ENTRIES.c[f] for f in PAYLOAD_FIELDS)
-)
-_FIND_KEYS = _ENTRY_FOUND.where(_ENTRIES.c.idempotency_key.in_(bindparam("keys", expanding=True)))
-_ACCOUNT_LOCKED = (
-    select(_ACCOUNTS.c.id, _ACCOUNTS.c.unit, _ACCOUNTS.c.limited, _ACCOUNTS.c.balance)
-    .order_by(_ACCOUNTS.c.id)  # a fixed lock order: no deadlock between two posters
-    .with_for_update()
-)
-_LOCK_ACCOUNTS = _ACCOUNT_LOCKED.where(_ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))
-# The same two for a single posting (one key, two accounts): an expanding IN is rendered anew at
-# every execution, which costs more than the query itself.
-_FIND_KEY = _ENTRY_FOUND.where(_ENTRIES.c.idempotency_key == bindparam("key"))
-_LOCK_TWO_ACCOUNTS = _ACCOUNT_LOCKED.where(
-    _ACCOUNTS.c.id.in_([bindparam("first"), bindparam("second")])
-)
-_INSERT_ENTRIES = insert(_ENTRIES)
-_SET_BALANCE = (
-    update(_ACCOUNTS)
-    .where(_ACCOUNTS.c.id == bindparam("account_id"))
-    .values(balance=bindparam("new_balance"))
-)
-_SET_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
+_FOUND_COLUMNS = ("id", "idempotency_key", *PAYLOAD_FIELDS)
 
 _ACCOUNT_KEY = Account.__mapper__.identity_key_from_primary_key
-_ENTRY_KEY = Entry.__mapper__.identity_key_from_primary_key
+_ENTRY_MANAGER = Entry.__mapper__.class_manager
 _HEAD_KEY = LedgerHead.__mapper__.identity_key_from_primary_key((1,))
 
 
@@ -105,6 +75,9 @@ class Posting:
 def post(session: Session, posting: Posting) -> Entry:
     """Post one entry and return it; replaying its key returns the original entry.
 
+    A new entry comes back detached, holding the values written (no query is needed to read it
+    after the commit); a replayed one is loaded into the session.
+
     Raises :class:`InvalidPosting`, :class:`UnknownAccount`, :class:`UnitMismatch`,
     :class:`InsufficientBalance` or :class:`IdempotencyConflict`; nothing is written then.
     Must run inside :func:`ledger.transaction.run_in_transaction`.
@@ -112,7 +85,7 @@ def post(session: Session, posting: Posting) -> Entry:
     session = _actual(session)
     (entry_id,), written = _post_many(session, [posting])
     if written:
-        return _as_loaded(session, written[0])
+        return _as_written(written[0])
     return session.get(Entry, entry_id)  # a replay: the original entry
 
 
@@ -145,13 +118,18 @@ def _post_many(session: Session, postings: Sequence[Posting]) -> tuple[list[int]
     # What an ORM query would autoflush first (the caller's pending changes) is written now.
     if session.autoflush:
         session.flush()
-    conn = session.connection()
+    with PostingStatements(session.connection()) as statements:
+        return _append(statements, session, postings)
 
+
+def _append(
+    statements: PostingStatements, session: Session, postings: Sequence[Posting]
+) -> tuple[list[int], list[dict]]:
     # Locking the head serialises appends (on SQLite BEGIN IMMEDIATE already has), so the
     # idempotency check below cannot race another writer.
-    last_id, prev_hash = conn.execute(_LOCK_HEAD).one()
+    last_id, prev_hash = statements.lock_head()
 
-    known = _existing_entries(conn, [p.key for p in postings])
+    known = _existing_entries(statements, [p.key for p in postings])
     fresh: list[tuple[Posting, dict]] = []
     for posting in postings:
         if posting.key in known:
@@ -163,7 +141,7 @@ def _post_many(session: Session, postings: Sequence[Posting]) -> tuple[list[int]
     if not fresh:
         return [known[p.key]["id"] for p in postings], []
 
-    accounts = _lock_accounts(conn, [posting for posting, _ in fresh])
+    accounts = _lock_accounts(statements, [posting for posting, _ in fresh])
     balances = {account_id: account.balance for account_id, account in accounts.items()}
     rows = []
     for posting, payload in fresh:
@@ -188,15 +166,13 @@ def _post_many(session: Session, postings: Sequence[Posting]) -> tuple[list[int]
         known[posting.key]["id"] = last_id
         rows.append(row)
 
-    conn.execute(_INSERT_ENTRIES, rows)
-    changed = [
-        {"account_id": account_id, "new_balance": balances[account_id]}
+    statements.insert_entries(rows)
+    statements.set_balances(
+        (account_id, balances[account_id])
         for account_id, account in accounts.items()
         if balances[account_id] != account.balance
-    ]
-    if changed:
-        conn.execute(_SET_BALANCE, changed)
-    conn.execute(_SET_HEAD, {"last_id": last_id, "hash": prev_hash})
+    )
+    statements.set_head(last_id, prev_hash)
     _refresh_loaded(session, balances, last_id, prev_hash)
     return [known[p.key]["id"] for p in postings], rows
 
@@ -207,7 +183,8 @@ def lock_chain(session: Session) -> None:
     ends; :func:`post` taking it again is harmless."""
     if not in_write_transaction(session):
         raise RuntimeError("ledger postings must run inside run_in_transaction()")
-    _actual(session).connection().execute(_LOCK_HEAD).one()
+    with PostingStatements(_actual(session).connection()) as statements:
+        statements.lock_head()
 
 
 def _validate(posting: Posting) -> None:
@@ -228,17 +205,12 @@ def _validate(posting: Posting) -> None:
         raise InvalidPosting(f"unknown entry kind {posting.kind!r}") from None
 
 
-def _existing_entries(conn: Connection, keys: list[str]) -> dict[str, dict]:
+def _existing_entries(statements: PostingStatements, keys: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     unique_keys = list(dict.fromkeys(keys))
     for start in range(0, len(unique_keys), _CHUNK):
-        chunk = unique_keys[start : start + _CHUNK]
-        if len(chunk) == 1:
-            rows = conn.execute(_FIND_KEY, {"key": chunk[0]})
-        else:
-            rows = conn.execute(_FIND_KEYS, {"keys": chunk})
-        for row in rows:
-            found[row.idempotency_key] = dict(row._mapping)
+        for entry in statements.find_entries(_FOUND_COLUMNS, unique_keys[start : start + _CHUNK]):
+            found[entry["idempotency_key"]] = entry
     return found
 
 
@@ -249,16 +221,19 @@ def _check_replay(posting: Posting, original: dict) -> None:
             raise IdempotencyConflict(posting.key, field)
 
 
-def _lock_accounts(conn: Connection, postings: list[Posting]) -> dict[int, Row]:
+class _Locked(NamedTuple):
+    id: int
+    unit: str
+    limited: bool
+    balance: int
+
+
+def _lock_accounts(statements: PostingStatements, postings: list[Posting]) -> dict[int, _Locked]:
     ids = sorted({p.from_account_id for p in postings} | {p.to_account_id for p in postings})
-    accounts: dict[int, Row] = {}
+    accounts: dict[int, _Locked] = {}
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        if len(chunk) == 2:
-            rows = conn.execute(_LOCK_TWO_ACCOUNTS, {"first": chunk[0], "second": chunk[1]})
-        else:
-            rows = conn.execute(_LOCK_ACCOUNTS, {"ids": chunk})
-        accounts.update((a.id, a) for a in rows)
+        for row in statements.lock_accounts(ids[start : start + _CHUNK]):
+            accounts[row[0]] = _Locked(*row)
     missing = [i for i in ids if i not in accounts]
     if missing:
         raise UnknownAccount(f"no account {missing[0]}")
@@ -269,7 +244,7 @@ def _refresh_loaded(
     session: Session, balances: dict[int, int], last_id: int, head_hash: str
 ) -> None:
     """Bring the accounts and the head already loaded in the session up to date with the rows just
-    written with Core: committed values, as the ORM's own flush would leave them."""
+    written on the driver connection: committed values, as the ORM's own flush would leave them."""
     identity_map = session.identity_map
     loaded = [(identity_map.get(_ACCOUNT_KEY((i,))), {"balance": b}) for i, b in balances.items()]
     loaded.append((identity_map.get(_HEAD_KEY), {"last_id": last_id, "hash": head_hash}))
@@ -285,12 +260,13 @@ def _refresh_loaded(
                 flag_modified(instance, name)
 
 
-def _as_loaded(session: Session, row: dict) -> Entry:
-    """The entry just inserted as ``row``, persistent in the session as if ``session.get()`` had
-    loaded it, without reading back what was just written."""
-    if _ENTRY_KEY((row["id"],)) in session.identity_map:
-        return session.get(Entry, row["id"])  # left by a rolled-back attempt: get() reloads it
-    entry = Entry(**row)
-    make_transient_to_detached(entry)  # all attributes loaded, no history: a clean identity
-    session.add(entry)
+def _as_written(row: dict) -> Entry:
+    """The entry just inserted as ``row``, as a detached instance: every value loaded, none to
+    expire at commit, so reading it costs no query. (Adding it to a session makes it persistent
+    without writing anything.)"""
+    # Unlike Entry(), new_instance() does not set the mappers up in a fresh process.
+    configure_mappers()
+    entry = _ENTRY_MANAGER.new_instance()
+    entry.__dict__.update(row)  # as a query's load fills it: no attribute events, no history
+    make_transient_to_detached(entry)
     return entry

@@ -16,6 +16,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, scoped_session
 
+from ledger.statements import execute_on_driver
+
 T = TypeVar("T")
 
 IMMEDIATE = "ledger_begin_immediate"
@@ -55,7 +57,8 @@ def configure_engine(engine: Engine) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         immediate = conn.get_execution_options().get(IMMEDIATE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # On the driver, not through exec_driver_sql: this runs before every write transaction.
+        execute_on_driver(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     engine._ledger_configured = True
     return engine
