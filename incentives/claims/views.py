@@ -18,8 +18,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from incentives.auth.models import User
+from incentives.choices import choices
 from incentives.claims import queries, services
 from incentives.claims.errors import ClaimError
 from incentives.claims.forms import (
@@ -84,8 +86,8 @@ def _rule_label(rule: Rule) -> str:
     return label
 
 
-def _rule_choices(rules: list[Rule]) -> list[tuple[int, str]]:
-    return [(rule.id, _rule_label(rule)) for rule in rules]
+def _rule_choices(rules: list[Rule]) -> list[SelectChoice]:
+    return choices((rule.id, _rule_label(rule)) for rule in rules)
 
 
 def _visible_claim(claim_id: int) -> Claim:
@@ -341,11 +343,11 @@ def withdraw(claim_id: int):
 # -- the committee's own entries ---------------------------------------------------------------
 
 
-def _household_choices(village: Region) -> list[tuple[int, str]]:
-    return [
+def _household_choices(village: Region) -> list[SelectChoice]:
+    return choices(
         (h.id, f"{h.number} {h.head_name}" + (f" · {h.grid.name}" if h.grid else ""))
         for h in queries.village_households(db.session, village.id)
-    ]
+    )
 
 
 @bp.route("/deductions/new", methods=["GET", "POST"])

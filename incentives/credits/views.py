@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 
 from incentives.auth.models import User
 from incentives.campaigns.models import Campaign
+from incentives.choices import choices
 from incentives.claims.inputs import valid_id
 from incentives.credits import services
 from incentives.credits.forms import BatchForm, ClaimForm, CodeForm, ReasonForm
@@ -101,10 +102,10 @@ def new():
     sources = services.budget_sources(db.session, current_user)
     balances = _balances(sources)
     form = BatchForm()
-    form.source.choices = [
+    form.source.choices = choices(
         (s.key, _("%(label)s（剩余 %(left)s 分）", label=s.label, left=points(balances.get(s.account_id, 0))))
         for s in sources
-    ]
+    )
     if not form.validate_on_submit():
         if not form.key.data:  # a new key each time a blank form is shown; a redisplay keeps its own
             form.key.data = uuid.uuid4().hex

@@ -17,7 +17,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import to_utc
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
+from incentives.choices import choices
 from incentives.events import tokens
 from incentives.events.errors import EventError
 from incentives.events.forms import AdjustForm, CheckInForm, EventForm
@@ -133,11 +135,11 @@ def _choose_village():
     return render_template("events/new.html", villages=villages, query=query)
 
 
-def _rule_choices(village: Region) -> list[tuple[int, str]]:
-    return [
+def _rule_choices(village: Region) -> list[SelectChoice]:
+    return choices(
         (r.id, _("%(name)s（每小时 %(points)s 分）", name=r.current.name, points=r.current.points))
         for r in event_rules(db.session, village)
-    ]
+    )
 
 
 # --- staff: the event page -------------------------------------------------------------------

@@ -24,6 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from incentives.choices import choices
 from redeem.goods import MAX_PRICE
 from redeem.models import DonorKind
 from redeem.stock import MAX_QUANTITY
@@ -64,7 +65,7 @@ class GoodsForm(FlaskForm):
 class DonationForm(FlaskForm):
     donor = StringField(_l("捐赠方名称"), validators=[DataRequired(_l("请填写捐赠方")), Length(max=100)])
     kind = SelectField(
-        _l("捐赠方类型"), choices=[(k.value, label) for k, label in DONOR_KIND_LABELS.items()]
+        _l("捐赠方类型"), choices=choices((k.value, label) for k, label in DONOR_KIND_LABELS.items())
     )
     goods = SelectField(_l("商品"), coerce=int, validate_choice=True)
     quantity = IntegerField(

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from incentives.choices import choices
 from incentives.claims.photos import photo_dir, photo_path, store_photo
 from incentives.errors import form_status
 from incentives.extensions import db
@@ -105,12 +106,12 @@ def new_supermarket():
     homes, villages = _homes_and_villages()
     require(bool(homes))
     form = SupermarketForm()
-    form.region.choices = [(r.id, r.name) for r in homes]
+    form.region.choices = choices((r.id, r.name) for r in homes)
     chosen = form.region.data if form.region.data in villages else homes[0].id
     if request.method == "GET" and homes[0].level == Level.VILLAGE:
         form.villages.data = [homes[0].id]
     all_villages = {v.id: v for vs in villages.values() for v in vs}
-    form.villages.choices = [(v.id, v.name) for v in all_villages.values()]
+    form.villages.choices = choices((v.id, v.name) for v in all_villages.values())
     if form.validate_on_submit():
         allowed = {v.id for v in villages[chosen]}
         if not set(form.villages.data) <= allowed:
@@ -223,7 +224,7 @@ def donations(supermarket_id: int):
     may_manage = can(current_user, Action.MANAGE_GOODS, region)
     form = DonationForm()
     shelf = goods_service.search_goods(db.session, supermarket.id, limit=500)
-    form.goods.choices = [(g.id, f"{g.name}（{g.unit}）") for g in shelf]
+    form.goods.choices = choices((g.id, f"{g.name}（{g.unit}）") for g in shelf)
     if request.method == "POST":
         require(may_manage)
         if form.validate_on_submit():
