@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from incentives.choices import NOT_OFFERED
 from incentives.rules.forms import CATEGORIES, PER
 
 
@@ -16,7 +17,7 @@ class CampaignForm(FlaskForm):
     budget = IntegerField(
         _l("积分预算"), validators=[DataRequired(_l("请填写预算")), NumberRange(min=1, max=10_000_000)]
     )
-    villages = SelectMultipleField(_l("参加的村（可多选）"), coerce=int,
+    villages = SelectMultipleField(_l("参加的村（可多选）"), coerce=int, invalid_choice_message=NOT_OFFERED,
                                    validators=[DataRequired(_l("请至少选择一个村"))])
     rule_name = StringField(
         _l("活动细则名称"), validators=[DataRequired(_l("请填写细则名称")), Length(max=100)]

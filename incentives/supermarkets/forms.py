@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from incentives.choices import choices
+from incentives.choices import NOT_OFFERED, choices
 from redeem.goods import MAX_PRICE
 from redeem.models import DonorKind
 from redeem.stock import MAX_QUANTITY
@@ -94,7 +94,7 @@ class SupermarketForm(FlaskForm):
     name = StringField(_l("超市名称"), validators=[DataRequired(_l("请填写名称")), Length(max=100)])
     region = SelectField(_l("所属村（社区）或乡镇"), coerce=int)
     villages = SelectMultipleField(
-        _l("服务的村（社区）"), coerce=int,
+        _l("服务的村（社区）"), coerce=int, invalid_choice_message=NOT_OFFERED,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         validators=[DataRequired(_l("至少选择一个村"))],
     )

@@ -87,7 +87,9 @@ def index():
 
 def _homes_and_villages() -> tuple[list[Region], dict[int, list[Region]]]:
     """Where the user may open a supermarket (villages and townships under their MANAGE_GOODS
-    nodes) and, for each, the villages it may serve: those of the same township."""
+    nodes) and, for each, the villages it may serve: those of the same township that the user
+    also manages. A village committee serves its own village; sharing one supermarket among
+    several villages takes the township (a committee of A does nothing in B)."""
     homes: dict[int, Region] = {}
     for node in regions_for(current_user, Action.MANAGE_GOODS):
         for region in subtree(db.session, node):
@@ -96,7 +98,10 @@ def _homes_and_villages() -> tuple[list[Region], dict[int, list[Region]]]:
     villages = {}
     for home in homes.values():
         township = home if home.level == Level.TOWNSHIP else db.session.get(Region, home.parent_id)
-        villages[home.id] = subtree(db.session, township, Level.VILLAGE)
+        villages[home.id] = [
+            village for village in subtree(db.session, township, Level.VILLAGE)
+            if can(current_user, Action.MANAGE_GOODS, village)
+        ]
     return sorted(homes.values(), key=lambda r: r.path), villages
 
 
@@ -115,7 +120,7 @@ def new_supermarket():
     if form.validate_on_submit():
         allowed = {v.id for v in villages[chosen]}
         if not set(form.villages.data) <= allowed:
-            form.villages.errors.append(_("只能选择同一乡镇的村（社区）。"))
+            form.villages.errors.append(_("只能选择同一乡镇中由您管理的村（社区）。"))
         else:
             name, served = form.name.data, form.villages.data
             supermarket = _in_transaction(lambda: create_supermarket(db.session, chosen, name, served))

@@ -254,6 +254,12 @@ def test_a_committee_opens_a_supermarket_for_its_villages(app, client, session, 
     refused = client.post("/supermarkets/new", data={"name": name, "region": home,
                                                      "villages": [home, far.id]})
     assert refused.status_code == 400
+    # A neighbouring village of the same township is not theirs to serve either.
+    assert "和平村" not in form
+    neighbour = client.post("/supermarkets/new", data={"name": name, "region": home,
+                                                      "villages": [home, world.village.id]})
+    assert neighbour.status_code == 400
+    assert "所选的项不在可选范围内" in neighbour.get_data(as_text=True)
     opened = client.post("/supermarkets/new", data={"name": name, "region": home, "villages": [home]})
     assert opened.status_code == 302
     session.rollback()
