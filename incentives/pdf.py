@@ -11,6 +11,11 @@ the GBK character set, which covers the names on village rosters; it was made wi
     chars = {ord(c) for c in map(chr, range(0x20, 0x7F))} | <every character GBK can encode>
     subsetter = subset.Subsetter(subset.Options(name_IDs=["*"], layout_features=[], hinting=False))
     subsetter.populate(unicodes=chars); subsetter.subset(font); font.save("NotoSansSC-GBK.otf")
+
+Names with rare characters (生僻字, in CJK Extension A/B and beyond, outside GBK) would print as
+nothing with that font alone, so the rest of the SC face's ideographs -- those in U+3400-4DBF,
+4E00-9FFF, F900-FAFF and 20000-3FFFF that GBK lacks, 9,366 of them -- are a second file,
+``NotoSansSC-Rare.otf``, made the same way from those code points and set as the fallback font.
 """
 
 import io
@@ -21,7 +26,10 @@ from flask import current_app, make_response
 from fpdf import FPDF
 
 FONT_FAMILY = "cjk"
-FONT_FILE = Path(__file__).resolve().parent.parent / "static" / "fonts" / "NotoSansSC-GBK.otf"
+FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONT_FILE = FONTS / "NotoSansSC-GBK.otf"
+RARE_FONT_FAMILY = "cjk-rare"
+RARE_FONT_FILE = FONTS / "NotoSansSC-Rare.otf"
 
 
 def new_pdf(orientation: str = "P", format: str = "A4") -> FPDF:
@@ -34,8 +42,10 @@ def new_pdf(orientation: str = "P", format: str = "A4") -> FPDF:
     pdf.set_auto_page_break(auto=False)
     pdf.set_creator("积分超市")
     font = current_app.config.get("PDF_FONT_FILE") or FONT_FILE
-    pdf.add_font(FONT_FAMILY, "", font)
-    pdf.add_font(FONT_FAMILY, "B", font)
+    for style in ("", "B"):
+        pdf.add_font(FONT_FAMILY, style, font)
+        pdf.add_font(RARE_FONT_FAMILY, style, RARE_FONT_FILE)
+    pdf.set_fallback_fonts([RARE_FONT_FAMILY])
     pdf.set_font(FONT_FAMILY, size=12)
     return pdf
 

@@ -40,3 +40,15 @@ def test_the_font_is_embedded_not_referenced(app):
     assert b"/FontFile3" in data or b"/FontFile2" in data
     # Only the glyphs used: the document stays small however big the font file is.
     assert len(data) < 50_000
+
+
+def test_rare_characters_in_names_print(app):
+    # 䶮 (CJK Extension A) and 𠮷 (Extension B) are outside GBK: they come from the fallback font.
+    name = "王䶮 𠮷田 张三"
+    with app.test_request_context():
+        pdf = new_pdf()
+        pdf.add_page()
+        pdf.set_font("cjk", "B", 20)
+        pdf.cell(text=name)
+        text, image = render(bytes(pdf.output()))
+    assert name in text
