@@ -32,13 +32,28 @@ RARE_FONT_FAMILY = "cjk-rare"
 RARE_FONT_FILE = FONTS / "NotoSansSC-Rare.otf"
 
 
-def new_pdf(orientation: str = "P", format: str = "A4") -> FPDF:
+POINTS_PER_MM = 72 / 25.4
+# Paper sizes a layout drawn in A4 millimetres can be printed on, as the factor every length
+# grows by (A3 is A4 scaled by the square root of two).
+PAPER_SCALES = {"A4": 1.0, "A3": 2**0.5}
+
+
+def new_pdf(orientation: str = "P", format: str = "A4", paper: str | None = None) -> FPDF:
     """An empty document in millimetres with the Chinese font set as family ``cjk``.
+
+    With ``paper`` (a key of :data:`PAPER_SCALES`), an A4 layout fills that paper: the page is
+    210 x 297 units whose unit is a millimetre scaled to the paper, so the layout is drawn once,
+    in A4 millimetres, and font sizes set through :func:`set_font` grow with it.
 
     The one font file serves for ``B`` as well: headings are set apart by size, and a second
     (bold) font would double every download for little gain on a notice board.
     """
-    pdf = FPDF(orientation=orientation, unit="mm", format=format)
+    if paper is None:
+        pdf = FPDF(orientation=orientation, unit="mm", format=format)
+    else:
+        if format != "A4":
+            raise ValueError("only an A4 layout can be scaled to other paper")
+        pdf = FPDF(orientation=orientation, unit=POINTS_PER_MM * PAPER_SCALES[paper], format=(210, 297))
     pdf.set_auto_page_break(auto=False)
     pdf.set_creator("积分超市")
     font = current_app.config.get("PDF_FONT_FILE") or FONT_FILE
@@ -48,6 +63,11 @@ def new_pdf(orientation: str = "P", format: str = "A4") -> FPDF:
     pdf.set_fallback_fonts([RARE_FONT_FAMILY])
     pdf.set_font(FONT_FAMILY, size=12)
     return pdf
+
+
+def set_font(pdf: FPDF, size: float, style: str = "") -> None:
+    """Set the Chinese font at ``size`` points of the A4 layout, scaled with the page's unit."""
+    pdf.set_font(FONT_FAMILY, style, size * pdf.k / POINTS_PER_MM)
 
 
 def qr_png(data: str, box_size: int = 10) -> io.BytesIO:

@@ -1,4 +1,4 @@
-"""The printable poster of a publication: A4, for the village notice board.
+"""The printable poster of a publication: A4 or A3, for the village notice board.
 
 Large type and few words: the village and period at the top, the lists, and at the foot a QR code
 to the public page with the ledger head the figures were counted at, so anyone can check them.
@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from incentives.filters import local_time
-from incentives.pdf import new_pdf, qr_png
+from incentives.pdf import new_pdf, qr_png, set_font
 from incentives.publications.models import Publication, PublicationKind
 
 WIDTH = 210
@@ -21,10 +21,11 @@ GREY = (90, 90, 90)
 MAX_SAFE_FAMILY_NAMES = 40
 
 
-def render_poster(publication: Publication, url: str) -> FPDF:
-    """The poster of ``publication``; ``url`` (its public page) goes into the QR code."""
+def render_poster(publication: Publication, url: str, paper: str = "A4") -> FPDF:
+    """The poster of ``publication`` on ``paper`` (A4 or A3: the same layout, scaled); ``url``
+    (its public page) goes into the QR code."""
     data = publication.content
-    pdf = new_pdf("P", "A4")
+    pdf = new_pdf("P", "A4", paper=paper)
     pdf.set_title(publication.title)
     pdf.add_page()
     _header(pdf, publication, data)
@@ -46,13 +47,13 @@ def _header(pdf: FPDF, publication: Publication, data: dict) -> None:
     region = data["region"]
     place = region["name"] if not region.get("parent") else f"{region['parent']} · {region['name']}"
     pdf.set_xy(MARGIN, 8)
-    pdf.set_font("cjk", size=16)
+    set_font(pdf, 16)
     pdf.cell(INNER, 9, place, align="C")
     pdf.set_xy(MARGIN, 18)
-    pdf.set_font("cjk", "B", size=34)
+    set_font(pdf, 34, "B")
     pdf.cell(INNER, 16, publication.kind_label, align="C")
     pdf.set_xy(MARGIN, 37)
-    pdf.set_font("cjk", size=16)
+    set_font(pdf, 16)
     period = data["period"]["label"]
     if publication.revision:
         period += " · " + _("更正第 %(n)s 版", n=publication.revision)
@@ -65,11 +66,11 @@ def _section(pdf: FPDF, title: str, note: str = "") -> None:
     _room(pdf, 24)
     pdf.set_x(MARGIN)
     pdf.set_fill_color(*GOLD)
-    pdf.set_font("cjk", "B", size=18)
+    set_font(pdf, 18, "B")
     pdf.cell(INNER, 11, "  " + title, fill=True, new_x="LMARGIN", new_y="NEXT")
     if note:
         pdf.set_x(MARGIN)
-        pdf.set_font("cjk", size=10)
+        set_font(pdf, 10)
         pdf.set_text_color(*GREY)
         pdf.multi_cell(INNER, 5, note, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
@@ -79,17 +80,17 @@ def _section(pdf: FPDF, title: str, note: str = "") -> None:
 def _table(pdf: FPDF, columns: list[tuple[str, float, str]], rows: list[list[str]], size: int = 15) -> None:
     """``columns``: (heading, width in mm, align)."""
     line = size * 0.55
-    pdf.set_font("cjk", size=11)
+    set_font(pdf, 11)
     pdf.set_text_color(*GREY)
     pdf.set_x(MARGIN)
     for heading, width, align in columns:
         pdf.cell(width, 7, heading, align=align)
     pdf.ln(7)
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font("cjk", size=size)
+    set_font(pdf, size)
     for row in rows:
         if _room(pdf, line):
-            pdf.set_font("cjk", size=size)
+            set_font(pdf, size)
         pdf.set_x(MARGIN)
         for (_heading, width, align), text in zip(columns, row, strict=True):
             pdf.cell(width, line, str(text), align=align)
@@ -116,16 +117,16 @@ def _column(pdf: FPDF, x: float, y: float, width: float, title: str, note: str,
     """A titled list in a column of the page at (x, y); returns the y below it."""
     pdf.set_xy(x, y)
     pdf.set_fill_color(*GOLD)
-    pdf.set_font("cjk", "B", size=17)
+    set_font(pdf, 17, "B")
     pdf.cell(width, 10, "  " + title, fill=True)
     pdf.set_xy(x, y + 11)
-    pdf.set_font("cjk", size=9)
+    set_font(pdf, 9)
     pdf.set_text_color(*GREY)
     pdf.cell(width, 5, note)
     y += 17
     if not rows:
         pdf.set_text_color(0, 0, 0)
-        pdf.set_font("cjk", size=13)
+        set_font(pdf, 13)
         pdf.set_xy(x, y)
         pdf.cell(width, 8, _("本期暂无。"))
         return y + 10
@@ -134,7 +135,7 @@ def _column(pdf: FPDF, x: float, y: float, width: float, title: str, note: str,
         pdf.cell(w, 6, heading, align=align)
     y += 7
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font("cjk", size=size)
+    set_font(pdf, size)
     line = size * 0.52
     for row in rows:
         pdf.set_xy(x, y)
@@ -182,7 +183,7 @@ def _honour_roll(pdf: FPDF, data: dict) -> None:
         text = "　".join(names[:MAX_SAFE_FAMILY_NAMES])
         if len(names) > MAX_SAFE_FAMILY_NAMES:
             text += "　" + _("等 %(n)s 户", n=len(names))
-        pdf.set_font("cjk", size=15)
+        set_font(pdf, 15)
         pdf.set_x(MARGIN)
         pdf.multi_cell(INNER, 8, text, align="L", new_x="LMARGIN", new_y="NEXT")
     else:
@@ -209,7 +210,7 @@ def _appraisal(pdf: FPDF, data: dict) -> None:
 
 
 def _empty(pdf: FPDF) -> None:
-    pdf.set_font("cjk", size=13)
+    set_font(pdf, 13)
     pdf.set_x(MARGIN)
     pdf.cell(INNER, 8, _("本期暂无。"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -222,9 +223,9 @@ def _footer(pdf: FPDF, publication: Publication, url: str) -> None:
     pdf.line(MARGIN, top - 3, WIDTH - MARGIN, top - 3)
     pdf.image(qr_png(url, box_size=8), x=WIDTH - MARGIN - 36, y=top, w=36)
     pdf.set_xy(MARGIN, top)
-    pdf.set_font("cjk", "B", size=13)
+    set_font(pdf, 13, "B")
     pdf.cell(INNER - 40, 7, _("扫码查看网上公示，可核对账本"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=9)
+    set_font(pdf, 9)
     pdf.set_text_color(*GREY)
     lines = [
         url,

@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from incentives.claims.inputs import valid_id
-from incentives.errors import form_status
+from incentives.errors import ServiceError, form_status
 from incentives.extensions import db
-from incentives.pdf import pdf_response
+from incentives.pdf import PAPER_SCALES, pdf_response
 from incentives.permissions import Action, can, regions_for, require
 from incentives.places.models import Level, Region
 from incentives.publications import queries, services
@@ -101,8 +101,12 @@ def _render_show(publication: Publication, form: ErratumForm | None = None, stat
 @bp.get("/<int:publication_id>/poster.pdf")
 def poster(publication_id: int):
     publication = _publication(publication_id)
+    paper = request.args.get("paper", "A4").upper()
+    if paper not in PAPER_SCALES:
+        raise ServiceError(_("纸张只能是 A4 或 A3。"))
     url = url_for("publications.show", publication_id=publication.id, _external=True)
-    return pdf_response(render_poster(publication, url), f"publication-{publication.id}.pdf")
+    return pdf_response(render_poster(publication, url, paper),
+                        f"publication-{publication.id}-{paper}.pdf")
 
 
 @bp.post("/<int:publication_id>/erratum")

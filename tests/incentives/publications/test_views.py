@@ -60,6 +60,30 @@ def test_the_poster_is_an_a4_pdf_with_the_roll_and_a_qr_code(client, world, publ
     assert darkest < 50 and lightest > 200
 
 
+def test_the_poster_prints_on_a3_as_the_same_layout_scaled(client, world, published):
+    pages = {}
+    for paper in ("A4", "A3"):
+        response = client.get(f"/publications/{published.id}/poster.pdf?paper={paper.lower()}")
+        assert response.status_code == 200
+        page = pdfium.PdfDocument(io.BytesIO(response.data))[0]
+        pages[paper] = page
+    width, height = pages["A3"].get_size()
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (297, 420)
+    text = pages["A3"].get_textpage().get_text_range()
+    assert "光荣榜" in text and "张*国" in text and "扫码查看网上公示" in text
+    # Same layout: the title's box sits at the same place relative to the page, √2 times larger.
+    boxes = {}
+    for paper, page in pages.items():
+        textpage = page.get_textpage()
+        start = textpage.get_text_range().index("光荣榜")
+        left, bottom, right, top = textpage.get_charbox(start)
+        boxes[paper] = (left / page.get_width(), top / page.get_height(), (top - bottom))
+    assert boxes["A3"][:2] == pytest.approx(boxes["A4"][:2], abs=0.002)
+    assert boxes["A3"][2] == pytest.approx(boxes["A4"][2] * 2**0.5, rel=0.02)
+    refused = client.get(f"/publications/{published.id}/poster.pdf?paper=B5")
+    assert refused.status_code == 400 and "纸张只能是 A4 或 A3" in refused.get_data(as_text=True)
+
+
 def test_the_committee_publishes_an_erratum_from_the_page(session, client, login_as, world, published):
     entry = session.query(Entry).filter(Entry.reason == "志愿服务", Entry.amount == 40).one()
     act(session, lambda s: reverse(s, entry.id, key="fix", actor="user:committee", reason="重复登记"))
