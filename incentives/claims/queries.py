@@ -1,7 +1,7 @@
 """Reading claims for the pages: a household's list, a reviewer's queue, a village's notice, and
 the rules and households the forms offer. Nothing here writes."""
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from incentives.claims.models import Claim, ClaimState
@@ -11,6 +11,8 @@ from incentives.rules.models import Rule
 from incentives.rules.services import catalogue_for
 
 QUEUE_LIMIT = 100
+# The review page's two queues: reports for reviewers, objections for who runs the notice.
+_QUEUES = ((Action.REVIEW_CLAIM, ClaimState.SUBMITTED), (Action.MANAGE_NOTICE, ClaimState.OBJECTED))
 
 
 def reportable_rules(session: Session, village: Region) -> list[Rule]:
@@ -34,22 +36,37 @@ def household_claims(session: Session, household_id: int, *, limit: int = 50) ->
     ).scalars())
 
 
-def review_queue(session: Session, user, *, limit: int = QUEUE_LIMIT) -> tuple[list[Claim], list[Claim]]:
+def review_queue(session: Session, user, *, limit: int | None = None) -> tuple[list[Claim], list[Claim]]:
     """What waits for ``user``: reports to review in their grids and villages, and objections to
-    resolve in the villages whose notice they run. Oldest first: first come, first served."""
-    submitted = _queue(session, regions_for(user, Action.REVIEW_CLAIM), ClaimState.SUBMITTED, limit)
-    objected = _queue(session, regions_for(user, Action.MANAGE_NOTICE), ClaimState.OBJECTED, limit)
-    return submitted, objected
+    resolve in the villages whose notice they run. Oldest first: first come, first served; at
+    most ``limit`` (default :data:`QUEUE_LIMIT`) of each."""
+    limit = QUEUE_LIMIT if limit is None else limit
+    return tuple(
+        list(session.execute(
+            _with_details(select(Claim)).join(Household, Household.id == Claim.household_id)
+            .where(*where).order_by(Claim.id).limit(limit)
+        ).scalars()) if where else []
+        for where in _queues(user)
+    )
 
 
-def _queue(session: Session, regions: list[Region], state: ClaimState, limit: int) -> list[Claim]:
-    if not regions:
-        return []
-    return list(session.execute(
-        _with_details(select(Claim)).join(Household, Household.id == Claim.household_id)
-        .where(Claim.state == state.value, or_(*(_in_region(r) for r in regions)))
-        .order_by(Claim.id).limit(limit)
-    ).scalars())
+def review_counts(session: Session, user) -> tuple[int, int]:
+    """How many reports and objections wait for ``user`` in all (the queue shows the oldest)."""
+    return tuple(
+        session.execute(
+            select(func.count(Claim.id)).join(Household, Household.id == Claim.household_id).where(*where)
+        ).scalar_one() if where else 0
+        for where in _queues(user)
+    )
+
+
+def _queues(user) -> tuple[list, list]:
+    """The conditions of the two queues (empty where the user has no part in one)."""
+    queues = []
+    for action, state in _QUEUES:
+        regions = regions_for(user, action)
+        queues.append([Claim.state == state.value, or_(*(_in_region(r) for r in regions))] if regions else [])
+    return tuple(queues)
 
 
 def _in_region(region: Region):

@@ -216,9 +216,10 @@ def review():
     """The review queue of grid workers and the committee."""
     require(bool(regions_for(current_user, Action.REVIEW_CLAIM)))
     submitted, objected = queries.review_queue(db.session, current_user)
+    waiting, objections = queries.review_counts(db.session, current_user)
     villages = [r for r in regions_for(current_user, Action.ENTER_DEDUCTION) if r.level == Level.VILLAGE]
     return render_template("claims/review.html", submitted=submitted, objected=objected,
-                           committee_villages=villages)
+                           waiting=waiting, objections=objections, committee_villages=villages)
 
 
 @bp.post("/<int:claim_id>/approve")

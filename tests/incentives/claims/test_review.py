@@ -1,6 +1,8 @@
 """A villager reports, a reviewer approves or rejects: every transition, the illegal ones too, and
 everything a report can get wrong. A refusal writes nothing."""
 
+from unittest.mock import patch
+
 import pytest
 from sqlalchemy import func, select
 
@@ -259,3 +261,16 @@ def test_review_queue_follows_the_reviewers_grid_or_village(session, world):
     assert queue(world.users.committee) == ({mine.id, neighbours.id}, set())
     assert queue(world.users.other_committee) == ({outside.id}, set())
     assert queue(world.users.villager) == (set(), set())
+    assert queries.review_counts(session, world.users.committee) == (2, 0)
+    assert queries.review_counts(session, world.users.villager) == (0, 0)
+
+
+def test_a_long_queue_shows_the_oldest_and_says_how_many_wait(session, world, client, login_as):
+    claims = [report(session, world) for _ in range(3)]
+    submitted, _objected = queries.review_queue(session, world.users.grid_worker, limit=2)
+    assert [c.id for c in submitted] == [c.id for c in claims[:2]]  # oldest first
+    login_as(world.users.grid_worker)
+    with patch.object(queries, "QUEUE_LIMIT", 2):
+        page = client.get("/claims/review").get_data(as_text=True)
+    assert "待审核（3）" in page
+    assert "先显示最早的 2 条" in page
