@@ -5,10 +5,12 @@ services ask :func:`can` (or :func:`require`); they never look at grants themsel
 """
 
 import enum
+from datetime import datetime, timedelta
 
 from flask import abort
 
 from incentives.auth.roles import Role
+from incentives.events.models import Status as EventStatus
 from incentives.places.models import Household, Level, Region
 
 
@@ -191,6 +193,24 @@ def is_organiser(user, event) -> bool:
         and user.id == event.organiser_id
         and can(user, Action.ORGANISE_EVENT, event.village)
     )
+
+
+# An event that ended this long ago and is still not confirmed may be taken over.
+EVENT_TAKEOVER_AFTER = timedelta(days=3)
+
+
+def may_take_over_event(user, event, now: datetime) -> bool:
+    """Whether ``user`` may become the organiser of ``event`` (and so close and certify it):
+    someone else who may organise events in its village, before it is confirmed, when its
+    organiser can no longer see it through (account disabled, role withdrawn) or it ended more
+    than :data:`EVENT_TAKEOVER_AFTER` ago. The handover is logged on the event."""
+    if event.status == EventStatus.CONFIRMED or getattr(user, "id", None) == event.organiser_id:
+        return False
+    if not can(user, Action.ORGANISE_EVENT, event.village):
+        return False
+    organiser = event.organiser
+    organiser_gone = not (organiser.active and can(organiser, Action.ORGANISE_EVENT, event.village))
+    return organiser_gone or now - event.ends_at > EVENT_TAKEOVER_AFTER
 
 
 def can_view_event(user, event) -> bool:

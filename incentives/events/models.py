@@ -152,6 +152,7 @@ class LogAction(enum.StrEnum):
     ADJUST = "adjust"
     CLOSE = "close"
     CONFIRM = "confirm"
+    TAKE_OVER = "take_over"
 
 
 LOG_LABELS = {
@@ -163,6 +164,7 @@ LOG_LABELS = {
     LogAction.ADJUST: _l("调整时长"),
     LogAction.CLOSE: _l("结束活动"),
     LogAction.CONFIRM: _l("确认入账"),
+    LogAction.TAKE_OVER: _l("接手活动"),
 }
 
 

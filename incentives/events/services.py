@@ -17,7 +17,7 @@ from incentives.auth.models import User
 from incentives.awards.services import grant_award, grant_hours
 from incentives.events.errors import EventError
 from incentives.events.models import Attendance, Event, EventLog, LogAction, Method, Status
-from incentives.permissions import Action, can, can_check_in_by_name, is_organiser
+from incentives.permissions import Action, can, can_check_in_by_name, is_organiser, may_take_over_event
 from incentives.places.models import Level, Person, Region
 from incentives.rules.models import Per, Rule
 from incentives.rules.services import RuleError, catalogue_for, rule_in_force
@@ -257,6 +257,20 @@ def close_event(session: Session, event_id: int, actor_id: int, now: datetime) -
     session.flush()
     _log(session, event, LogAction.CLOSE, actor_id, now)
     return len(still_in)
+
+
+def take_over_event(session: Session, event_id: int, actor_id: int, now: datetime) -> Event:
+    """``actor_id`` becomes the event's organiser (see :func:`may_take_over_event`): they close,
+    adjust and certify what was recorded, and the log names whom they took over from.
+    403 when not allowed now."""
+    event = _locked_event(session, event_id)
+    if not may_take_over_event(session.get(User, actor_id), event, now):
+        raise EventError(_l("现在不能接手这个活动：组织者仍在任，且活动结束未满 3 天"), 403)
+    previous = event.organiser
+    event.organiser_id = actor_id
+    session.flush()
+    _log(session, event, LogAction.TAKE_OVER, actor_id, now, detail=previous.name)
+    return event
 
 
 def adjust_minutes(session: Session, event_id: int, attendance_id: int, actor_id: int, *,

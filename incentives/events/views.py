@@ -42,6 +42,7 @@ from incentives.events.services import (
     event_rules,
     record_by_name,
     scan_event_code,
+    take_over_event,
 )
 from incentives.extensions import db
 from incentives.filters import hours
@@ -51,6 +52,7 @@ from incentives.permissions import (
     can_view_event,
     is_organiser,
     is_villager_of,
+    may_take_over_event,
     regions_for,
     require,
 )
@@ -156,6 +158,7 @@ def show(event_id: int):
         attendances=attendances_of(db.session, event.id),
         log=event_log(db.session, event.id),
         organiser=organiser,
+        may_take_over=may_take_over_event(current_user, event, utcnow()),
         can_check_in=event.status == Status.OPEN and (organiser or _records_attendance()),
     )
 
@@ -305,6 +308,16 @@ def close(event_id: int):
     user_id = current_user.id
     count = run_in_transaction(db.session, lambda: close_event(db.session, event_id, user_id, utcnow()))
     flash(_("活动已结束，%(count)s 人自动签退。请核对时长，再确认入账。", count=count), "info")
+    return redirect(url_for("events.show", event_id=event_id))
+
+
+@bp.post("/<int:event_id>/take-over")
+@login_required
+def take_over(event_id: int):
+    _event_or_404(event_id)
+    user_id = current_user.id
+    run_in_transaction(db.session, lambda: take_over_event(db.session, event_id, user_id, utcnow()))
+    flash(_("您已接手这个活动，请核对签到记录后结束活动并确认入账。"), "info")
     return redirect(url_for("events.show", event_id=event_id))
 
 

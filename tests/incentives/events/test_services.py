@@ -14,6 +14,7 @@ from incentives.events.models import Attendance, Event, EventLog, Status
 from incentives.rules.services import points_for, revise_rule
 from ledger.balances import balance_of, computed_balance
 from ledger.models import Entry
+from ledger.transaction import run_in_transaction
 from tests.factories import make_user
 from tests.incentives.events.conftest import HOUR, MINUTE, NOW, act, make_event
 
@@ -517,3 +518,45 @@ def test_nothing_is_posted_for_zero_minutes(session, world):
     result = act(session, services.confirm_event, event.id, world.users.organiser.id, NOW + HOUR)
     assert result.posted and result.people == 0
     assert count(session, Award) == 0 and balances(session, world.households.h1.account_id) == 0
+
+
+def test_a_colleague_takes_over_an_event_whose_organiser_left_and_certifies_it(session, world):
+    event = make_event(session, world)
+    scan(session, event, world.users.villager, NOW)
+    colleague, organiser = world.users.colleague, world.users.organiser
+    with refused(403, "不能接手"):  # the organiser is still in office and the event is recent
+        act(session, services.take_over_event, event.id, colleague.id, NOW + HOUR)
+    for outsider in (world.users.other_committee, world.users.grid_worker, world.users.villager, organiser):
+        with refused(403, "不能接手"):
+            act(session, services.take_over_event, event.id, outsider.id, NOW + 30 * 24 * HOUR)
+
+    def leave():
+        session.get(type(organiser), organiser.id).active = False  # left the village committee
+
+    run_in_transaction(session, leave)
+    act(session, services.take_over_event, event.id, colleague.id, NOW + HOUR)
+
+    session.expire_all()
+    assert session.get(Event, event.id).organiser_id == colleague.id
+    log = session.execute(
+        select(EventLog).where(EventLog.event_id == event.id, EventLog.action == "take_over")
+    ).scalar_one()
+    assert (log.actor_id, log.detail) == (colleague.id, organiser.name)
+    with refused(403, "只有本活动的组织者"):
+        act(session, services.close_event, event.id, organiser.id, NOW + 3 * HOUR)
+    act(session, services.close_event, event.id, colleague.id, NOW + 3 * HOUR)
+    result = act(session, services.confirm_event, event.id, colleague.id, NOW + 3 * HOUR + MINUTE)
+    assert result.posted and result.people == 1 and result.minutes == 180
+
+
+def test_an_unconfirmed_event_is_taken_over_three_days_after_it_ended(session, world):
+    event = make_event(session, world)
+    colleague = world.users.colleague
+    ended = NOW + 3 * HOUR
+    with refused(403):
+        act(session, services.take_over_event, event.id, colleague.id, ended + 3 * 24 * HOUR)
+    act(session, services.take_over_event, event.id, colleague.id, ended + 3 * 24 * HOUR + MINUTE)
+    act(session, services.close_event, event.id, colleague.id, ended + 4 * 24 * HOUR)
+    act(session, services.confirm_event, event.id, colleague.id, ended + 4 * 24 * HOUR)
+    with refused(403, "不能接手"):  # confirmed: there is nothing left to take over
+        act(session, services.take_over_event, event.id, world.users.organiser.id, ended + 9 * 24 * HOUR)

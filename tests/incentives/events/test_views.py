@@ -418,3 +418,26 @@ def test_impossible_ids_and_dates_are_4xx_never_5xx(app, session, world, event):
         assert 400 <= response.status_code < 500, path
     assert "请填写正确的日期和时间" in text(client.post(
         f"/events/new?village={world.regions.v1.id}", data={"starts_at": "1900-01-01T08:00"}))
+
+
+def test_a_colleague_takes_over_from_the_page_once_the_organiser_has_left(app, session, world, event):
+    colleague = client_of(app, world.users.colleague)
+    page = text(colleague.get(f"/events/{event.id}"))
+    assert 'data-testid="take-over"' not in page  # the organiser is still in office
+    refused = colleague.post(f"/events/{event.id}/take-over")
+    assert refused.status_code == 403 and "现在不能接手这个活动" in text(refused)
+    stranger = client_of(app, world.users.other_committee)
+    assert stranger.post(f"/events/{event.id}/take-over").status_code == 404
+
+    session.rollback()
+    session.get(type(world.users.organiser), world.users.organiser.id).active = False
+    session.commit()
+    assert 'data-testid="take-over"' in text(colleague.get(f"/events/{event.id}"))
+    taken = colleague.post(f"/events/{event.id}/take-over")
+    assert taken.status_code == 302
+    page = text(colleague.get(f"/events/{event.id}"))
+    assert "接手活动" in page and f"原组织者：{world.users.organiser.name}" in page
+    assert "签到二维码" in page  # the colleague now runs it
+    session.rollback()
+    session.expire_all()
+    assert session.get(Event, event.id).organiser_id == world.users.colleague.id
