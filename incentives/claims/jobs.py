@@ -1,10 +1,14 @@
-"""The claims job: every ten minutes, post the claims whose public notice has ended."""
+"""The claims jobs: every ten minutes, post the claims whose public notice has ended; every day,
+remove photo files nothing refers to."""
 
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from incentives.claims.photo_cleanup import prune_photos
+from incentives.claims.photos import photo_dir
 from incentives.claims.services import POST_BATCH, post_due_claims
 from incentives.scheduler.periods import Period, PeriodKind
 from incentives.scheduler.registry import registry
@@ -25,3 +29,14 @@ def post_due(session: Session, period: Period, now: datetime) -> dict:
         total += posted
         if posted < POST_BATCH:
             return {"posted": total}
+
+
+@registry.job(
+    "photos.prune", PeriodKind.DAY, title=_l("清理无人引用的照片"),
+    catch_up=1, retry_seconds=300, max_attempts=3,
+)
+def prune(session: Session, period: Period, now: datetime) -> dict:
+    """Remove photo files no row names, older than a day (as ``flask photos prune`` does)."""
+    result = prune_photos(session, photo_dir(current_app), now)
+    session.rollback()  # it only read
+    return {"checked": result.checked, "removed": result.removed, "freed": result.freed}

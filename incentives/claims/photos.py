@@ -112,7 +112,13 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 def _write_once(path: Path, data: bytes) -> None:
     if path.exists():
-        return
+        # Stored again: mark it fresh, so the pruner (photo_cleanup) does not take it for an old
+        # orphan while the row naming it is being committed.
+        try:
+            os.utime(path)
+            return
+        except FileNotFoundError:
+            pass  # pruned just now: write it anew
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write beside it and rename: a reader never sees half a file, and two uploads of the same
     # picture at once both end with the one complete file.

@@ -9,6 +9,7 @@ def register(app: Flask) -> None:
     from incentives.cli.credits import credits_cli
     from incentives.cli.demo import demo_cli
     from incentives.cli.ledger import ledger_cli
+    from incentives.cli.photos import photos_cli
     from incentives.cli.publications import publications_cli
     from incentives.cli.scheduler import scheduler_cli
     from incentives.cli.supermarket import supermarket_cli
@@ -21,3 +22,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(publications_cli)
     app.cli.add_command(supermarket_cli)
     app.cli.add_command(appraisal_cli)
+    app.cli.add_command(photos_cli)

@@ -25,7 +25,7 @@ def test_the_scheduler_process_runs_due_jobs_at_start(session, db_url):
     try:
         deadline = time.monotonic() + 30
         jobs, expected = set(), {"claims.post_due", "publications.monthly", "publications.quarterly",
-                                 "expiry.yearly"}
+                                 "expiry.yearly", "photos.prune"}
         while time.monotonic() < deadline and not expected <= jobs:
             time.sleep(0.5)
             session.rollback()
