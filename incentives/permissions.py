@@ -23,6 +23,7 @@ class Action(enum.StrEnum):
     REVIEW_CLAIM = "review_claim"  # approve or reject villagers' self-reports (申报)
     MANAGE_NOTICE = "manage_notice"  # run the public notice (公示): resolve objections, set its days
     ENTER_DEDUCTION = "enter_deduction"  # deduct points (扣分) from a household, through the notice
+    CORRECT_ENTRY = "correct_entry"  # reverse (冲正) a household's wrong award or deduction, with a reason
     BULK_AWARD = "bulk_award"  # award one rule to many households at once
     RUN_CAMPAIGN = "run_campaign"  # launch a campaign over villages and award from its budget
     MANAGE_RULES = "manage_rules"  # publish and revise rules; a village adjusts higher rules
@@ -62,6 +63,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.REVIEW_CLAIM,
             Action.MANAGE_NOTICE,
             Action.ENTER_DEDUCTION,
+            Action.CORRECT_ENTRY,
             Action.BULK_AWARD,
             Action.MANAGE_RULES,
             Action.ORGANISE_EVENT,

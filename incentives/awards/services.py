@@ -13,7 +13,7 @@ from incentives.places.models import Household
 from incentives.rules.models import CapPeriod, RuleVersion
 from incentives.rules.services import points_for, root_rule_id
 from ledger import EntryKind, Posting, issuing_account, post
-from ledger.models import Account, utcnow
+from ledger.models import Account, Entry, utcnow
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,16 @@ def period_start(period: str, at: datetime) -> datetime | None:
 
 
 def already_awarded(session: Session, household_id: int, rule_id: int, since: datetime) -> int:
+    """Points awarded to the household under the rule since ``since``, counting against its cap;
+    an award the committee reversed as wrong (冲正) no longer counts."""
+    reversed_ = select(Entry.id).where(Entry.reverses_id == Award.entry_id).exists()
     return session.execute(
         select(func.coalesce(func.sum(Award.points), 0)).where(
             Award.household_id == household_id,
             Award.root_rule_id == rule_id,
             Award.created_at >= since,
             Award.points > 0,
+            ~reversed_,
         )
     ).scalar_one()
 

@@ -1,12 +1,16 @@
 """Households as staff see them, within the subtree their roles cover."""
 
-from flask import Blueprint, current_app, render_template, request
+import uuid
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from incentives.errors import form_status
+from incentives.awards.corrections import correctable_entry_ids, reverse_award_entry
+from incentives.errors import ServiceError, form_status
 from incentives.extensions import db
 from incentives.home.services import balance, household_history
-from incentives.households.forms import RosterForm
+from incentives.households.forms import CorrectionForm, RosterForm
 from incentives.households.services import PAGE_SIZE, households_in, issue_login_slip
 from incentives.permissions import (
     Action,
@@ -20,6 +24,7 @@ from incentives.places.models import Household, Level, Person, Region
 from incentives.places.roster import RosterRejected
 from incentives.places.roster import import_roster as import_roster_rows
 from incentives.places.roster_file import RosterFileError, read_roster
+from ledger.models import Entry
 from ledger.transaction import run_in_transaction
 
 bp = Blueprint("households", __name__, url_prefix="/households")
@@ -64,14 +69,46 @@ def _household_or_404(household_id: int) -> Household:
 @login_required
 def show(household_id: int):
     household = _household_or_404(household_id)
+    history = household_history(db.session, household)
+    may_correct = can(current_user, Action.CORRECT_ENTRY, household.region)
     return render_template(
         "households/show.html",
         household=household,
         points=balance(db.session, household.account_id),
-        history=household_history(db.session, household),
+        history=history,
+        correctable=correctable_entry_ids(db.session, household, [line.entry for line in history])
+        if may_correct else set(),
         show_contact=can_view_contact(current_user, household),
         can_reset=can(current_user, Action.RESET_PASSWORD, household.region),
     )
+
+
+@bp.route("/<int:household_id>/entries/<int:entry_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct(household_id: int, entry_id: int):
+    """冲正: the committee reverses a wrong award or deduction of the household, with a reason."""
+    household = _household_or_404(household_id)
+    require(can(current_user, Action.CORRECT_ENTRY, household.region))
+    entry = db.session.get(Entry, entry_id)
+    require(entry is not None and entry_id in correctable_entry_ids(db.session, household, [entry]))
+    form = CorrectionForm()
+    if not form.validate_on_submit():
+        if not form.key.data:  # a new key each time a blank form is shown; a redisplay keeps its own
+            form.key.data = uuid.uuid4().hex
+        return render_template("households/correct.html", household=household, entry=entry,
+                               form=form), form_status(form)
+    user_id, reason, key = current_user.id, form.reason.data, form.key.data
+    try:
+        run_in_transaction(db.session, lambda: reverse_award_entry(
+            db.session, db.session.get(Household, household_id), entry_id, actor_id=user_id,
+            reason=reason, key=key,
+        ))
+    except ServiceError as exc:  # shown on the form, which keeps what was typed
+        flash(str(exc.message), "error")
+        return render_template("households/correct.html", household=household, entry=entry,
+                               form=form), exc.status
+    flash(_("已冲正：%(amount)s 分已退回原处，记录保留在公开账本。", amount=entry.amount), "success")
+    return redirect(url_for("households.show", household_id=household_id))
 
 
 @bp.post("/<int:household_id>/members/<int:person_id>/slip")

@@ -1,0 +1,69 @@
+"""Corrections (冲正): the village committee reverses a wrong award or deduction of a household.
+
+Nothing in the ledger is edited: the reversal is a new entry pointing at the wrong one, with who
+and why, and each entry can be reversed once (the ledger enforces it). Only entries posted for
+awards (claims, events, bulk awards, campaigns, deductions) are corrected here; a redemption is
+voided at the counter the same day, so that stock comes back with the points, and credits and
+expiry have their own flows.
+"""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from incentives.awards.models import Award
+from incentives.errors import ServiceError
+from incentives.places.models import Household
+from ledger import EntryKind, reverse
+from ledger.errors import InsufficientBalance
+from ledger.models import Entry
+
+CORRECTABLE_KINDS = frozenset({EntryKind.EARN.value, EntryKind.DEDUCT.value})
+MAX_REASON = 200
+
+
+def correctable_entry_ids(session: Session, household: Household, entries: list[Entry]) -> set[int]:
+    """Which of ``entries`` (of ``household``'s history) can still be reversed here."""
+    candidates = {
+        e.id for e in entries
+        if e.kind in CORRECTABLE_KINDS and e.ref_type == "award" and e.reverses_id is None
+    }
+    if not candidates:
+        return set()
+    of_household = set(session.execute(
+        select(Award.entry_id).where(Award.entry_id.in_(candidates), Award.household_id == household.id)
+    ).scalars())
+    reversed_ = set(session.execute(
+        select(Entry.reverses_id).where(Entry.reverses_id.in_(of_household))
+    ).scalars())
+    return of_household - reversed_
+
+
+def reverse_award_entry(session: Session, household: Household, entry_id: int, *, actor_id: int,
+                        reason: str, key: str) -> Entry:
+    """Reverse entry ``entry_id``, an award or deduction of ``household``; return the reversal.
+
+    Replaying the same ``key`` returns the same reversal. Refused (nothing written) when the
+    entry is not one of the household's awards or deductions, was already reversed, the reason
+    is missing, or the points of a wrong award were already spent. Must run inside
+    ``run_in_transaction``.
+    """
+    reason = (reason or "").strip()
+    if not 1 <= len(reason) <= MAX_REASON:
+        raise ServiceError(_l("请写明冲正原因，最多 %(n)s 字", n=MAX_REASON))
+    key = f"correction:{key}"
+    earlier = session.execute(select(Entry).where(Entry.reverses_id == entry_id)).scalar_one_or_none()
+    if earlier is not None:
+        if earlier.idempotency_key == key:
+            return earlier  # the same form sent twice
+        raise ServiceError(_l("这笔记录已经冲正过，不能重复冲正。"), 409)
+    entry = session.get(Entry, entry_id)
+    if entry is None or entry_id not in correctable_entry_ids(session, household, [entry]):
+        raise ServiceError(_l("这条记录不是本户的加分或扣分，不能在这里冲正。"), 404)
+    try:
+        return reverse(session, entry_id, key=key, actor=f"user:{actor_id}",
+                       reason=f"冲正：{reason}")
+    except InsufficientBalance:
+        raise ServiceError(
+            _l("这户的积分已不足 %(n)s 分（已兑换或被扣除），不能冲正这笔加分。", n=entry.amount), 409
+        ) from None
