@@ -72,6 +72,7 @@ class PostingStatements:
     connection inside its write transaction). Use as a context manager: it holds one cursor."""
 
     def __init__(self, conn: Connection):
+        self._conn = conn
         self._dialect = conn.dialect
         self._cursor = conn.connection.dbapi_connection.cursor()
 
@@ -124,7 +125,8 @@ class PostingStatements:
 
     def _run(self, template: str, params, *, many: int = 0, multi: bool = False):
         dialect = self._dialect
-        _run(self._cursor, dialect, _render(template, dialect.name, dialect.paramstyle, many), params, multi)
+        sql = _render(template, dialect.name, dialect.paramstyle, many)
+        _run(self._conn, self._cursor, sql, params, multi)
         return self._cursor
 
 
@@ -132,19 +134,25 @@ def execute_on_driver(conn: Connection, sql: str) -> None:
     """Run ``sql``, a statement without parameters, on the DB-API connection beneath ``conn``."""
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        _run(cursor, conn.dialect, sql, ())
+        _run(conn, cursor, sql, ())
     finally:
         cursor.close()
 
 
-def _run(cursor, dialect: Dialect, sql: str, params, multi: bool = False) -> None:
+def _run(conn: Connection, cursor, sql: str, params, multi: bool = False) -> None:
+    dialect = conn.dialect
     try:
         if multi:
             cursor.executemany(sql, params)
         else:
             cursor.execute(sql, params)
     except dialect.loaded_dbapi.Error as exc:
-        # As SQLAlchemy would raise it: OperationalError, IntegrityError ... wrapping the driver's.
+        # As SQLAlchemy would raise it (OperationalError, IntegrityError ... wrapping the driver's
+        # error), with its care for the logs and for a connection the server dropped.
+        lost = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+        if lost:
+            conn.invalidate(exc)
         raise DBAPIError.instance(
-            sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect, ismulti=multi
+            sql, params, exc, dialect.loaded_dbapi.Error, hide_parameters=conn.engine.hide_parameters,
+            connection_invalidated=lost, dialect=dialect, ismulti=multi,
         ) from exc

@@ -51,19 +51,32 @@ def reverse_award_entry(session: Session, household: Household, entry_id: int, *
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= MAX_REASON:
         raise ServiceError(_l("请写明冲正原因，最多 %(n)s 字", n=MAX_REASON))
-    key = f"correction:{key}"
     earlier = session.execute(select(Entry).where(Entry.reverses_id == entry_id)).scalar_one_or_none()
     if earlier is not None:
-        if earlier.idempotency_key == key:
+        if earlier.idempotency_key == correction_key(key):
             return earlier  # the same form sent twice
         raise ServiceError(_l("这笔记录已经冲正过，不能重复冲正。"), 409)
     entry = session.get(Entry, entry_id)
     if entry is None or entry_id not in correctable_entry_ids(session, household, [entry]):
         raise ServiceError(_l("这条记录不是本户的加分或扣分，不能在这里冲正。"), 404)
     try:
-        return reverse(session, entry_id, key=key, actor=f"user:{actor_id}",
+        return reverse(session, entry_id, key=correction_key(key), actor=f"user:{actor_id}",
                        reason=f"冲正：{reason}")
-    except InsufficientBalance:
-        raise ServiceError(
-            _l("这户的积分已不足 %(n)s 分（已兑换或被扣除），不能冲正这笔加分。", n=entry.amount), 409
-        ) from None
+    except InsufficientBalance as exc:
+        if exc.account_id == household.account_id:
+            message = _l("这户的积分已不足 %(n)s 分（已兑换或被扣除），不能冲正这笔加分。", n=entry.amount)
+        else:  # a deduction's points went back to a budget that has since been spent
+            message = _l("扣分退回的来源账户积分不足 %(n)s 分，暂不能冲正，请联系上级。", n=entry.amount)
+        raise ServiceError(message, 409) from None
+
+
+def correction_key(form_key: str) -> str:
+    """The ledger idempotency key of the reversal a correction form (by its key) posts."""
+    return f"correction:{form_key}"
+
+
+def reversal_posted_by(session: Session, entry_id: int, form_key: str) -> Entry | None:
+    """The reversal of ``entry_id`` that the form with ``form_key`` already posted, if any."""
+    return session.execute(
+        select(Entry).where(Entry.reverses_id == entry_id, Entry.idempotency_key == correction_key(form_key))
+    ).scalar_one_or_none()

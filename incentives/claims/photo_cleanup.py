@@ -46,13 +46,14 @@ def prune_photos(session: Session, directory: Path, now: datetime, *, grace: tim
         result.checked += len(files)
         named = _referenced(session, files)
         for sha256, path in files.items():
-            if sha256 not in named and _older(path, cutoff):
+            size = None if sha256 in named else _size_if_older(path, cutoff)
+            if size is not None:
                 result.removed += 1
-                result.freed += path.stat().st_size
+                result.freed += size
                 if not dry_run:
                     path.unlink(missing_ok=True)
         for leftover in fan_out.glob(".upload-*"):
-            if _older(leftover, cutoff):
+            if _size_if_older(leftover, cutoff) is not None:
                 result.leftovers += 1
                 if not dry_run:
                     leftover.unlink(missing_ok=True)
@@ -69,9 +70,11 @@ def _referenced(session: Session, names: Iterable[str]) -> set[str]:
     return found
 
 
-def _older(path: Path, cutoff: float) -> bool:
+def _size_if_older(path: Path, cutoff: float) -> int | None:
+    """The file's size if it was last written before ``cutoff``; None if newer or already gone
+    (a second pruner, the CLI beside the daily job, may remove it meanwhile)."""
     try:
-        return path.stat().st_mtime < cutoff
-    except FileNotFoundError:  # removed meanwhile by another pruner
-        return False
-
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_size if stat.st_mtime < cutoff else None

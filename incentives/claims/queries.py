@@ -43,29 +43,30 @@ def review_queue(session: Session, user, *, limit: int | None = None) -> tuple[l
     limit = QUEUE_LIMIT if limit is None else limit
     return tuple(
         list(session.execute(
-            _with_details(select(Claim)).join(Household, Household.id == Claim.household_id)
-            .where(*where).order_by(Claim.id).limit(limit)
-        ).scalars()) if where else []
-        for where in _queues(user)
+            _with_details(queue).order_by(Claim.id).limit(limit)
+        ).scalars()) if queue is not None else []
+        for queue in _queues(user, select(Claim))
     )
 
 
 def review_counts(session: Session, user) -> tuple[int, int]:
     """How many reports and objections wait for ``user`` in all (the queue shows the oldest)."""
     return tuple(
-        session.execute(
-            select(func.count(Claim.id)).join(Household, Household.id == Claim.household_id).where(*where)
-        ).scalar_one() if where else 0
-        for where in _queues(user)
+        session.execute(queue).scalar_one() if queue is not None else 0
+        for queue in _queues(user, select(func.count(Claim.id)))
     )
 
 
-def _queues(user) -> tuple[list, list]:
-    """The conditions of the two queues (empty where the user has no part in one)."""
+def _queues(user, stmt: Select) -> tuple[Select | None, Select | None]:
+    """``stmt`` narrowed to each of the two queues (None where the user has no part in one)."""
     queues = []
     for action, state in _QUEUES:
         regions = regions_for(user, action)
-        queues.append([Claim.state == state.value, or_(*(_in_region(r) for r in regions))] if regions else [])
+        queues.append(
+            stmt.join(Household, Household.id == Claim.household_id)
+            .where(Claim.state == state.value, or_(*(_in_region(r) for r in regions)))
+            if regions else None
+        )
     return tuple(queues)
 
 

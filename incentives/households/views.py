@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from incentives.awards.corrections import correctable_entry_ids, reverse_award_entry
+from incentives.awards.corrections import correctable_entry_ids, reversal_posted_by, reverse_award_entry
 from incentives.errors import ServiceError, form_status
 from incentives.extensions import db
 from incentives.home.services import balance, household_history
@@ -89,9 +89,11 @@ def correct(household_id: int, entry_id: int):
     """冲正: the committee reverses a wrong award or deduction of the household, with a reason."""
     household = _household_or_404(household_id)
     require(can(current_user, Action.CORRECT_ENTRY, household.region))
+    form = CorrectionForm()
+    if form.is_submitted() and form.key.data and reversal_posted_by(db.session, entry_id, form.key.data):
+        return _corrected(household, db.session.get(Entry, entry_id))  # the same form sent twice
     entry = db.session.get(Entry, entry_id)
     require(entry is not None and entry_id in correctable_entry_ids(db.session, household, [entry]))
-    form = CorrectionForm()
     if not form.validate_on_submit():
         if not form.key.data:  # a new key each time a blank form is shown; a redisplay keeps its own
             form.key.data = uuid.uuid4().hex
@@ -107,8 +109,12 @@ def correct(household_id: int, entry_id: int):
         flash(str(exc.message), "error")
         return render_template("households/correct.html", household=household, entry=entry,
                                form=form), exc.status
+    return _corrected(household, entry)
+
+
+def _corrected(household: Household, entry: Entry):
     flash(_("已冲正：%(amount)s 分已退回原处，记录保留在公开账本。", amount=entry.amount), "success")
-    return redirect(url_for("households.show", household_id=household_id))
+    return redirect(url_for("households.show", household_id=household.id))
 
 
 @bp.post("/<int:household_id>/members/<int:person_id>/slip")

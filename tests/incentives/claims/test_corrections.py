@@ -119,6 +119,9 @@ def test_the_committee_corrects_from_the_household_page(session, world, client, 
     assert refused.status_code == 400 and "请写明冲正原因" in refused.get_data(as_text=True)
     done = client.post(url, data={"reason": "登记错户", "key": "form-1"})
     assert done.status_code == 302
+    again = client.post(url, data={"reason": "登记错户", "key": "form-1"})  # a double tap
+    assert again.status_code == 302 and again.location == done.location
+    assert client.post(url, data={"reason": "登记错户", "key": "form-2"}).status_code == 404
     assert balance(session, household) == 0
     page = client.get(page_url).get_data(as_text=True)
     assert "冲正：登记错户" in page and f"/entries/{wrong.entry_id}/correct" not in page
