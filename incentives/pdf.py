@@ -54,6 +54,11 @@ def new_pdf(orientation: str = "P", format: str = "A4", paper: str | None = None
         if format != "A4":
             raise ValueError("only an A4 layout can be scaled to other paper")
         pdf = FPDF(orientation=orientation, unit=POINTS_PER_MM * PAPER_SCALES[paper], format=(210, 297))
+        # fpdf2 sets its default margins, cell padding and line width in real millimetres: give
+        # them their A4 values in the layout's units, so they grow with the rest.
+        a4 = FPDF(orientation=orientation, unit="mm", format=format)
+        pdf.set_margins(a4.l_margin, a4.t_margin, a4.r_margin)
+        pdf.c_margin, pdf.line_width = a4.c_margin, a4.line_width
     pdf.set_auto_page_break(auto=False)
     pdf.set_creator("积分超市")
     font = current_app.config.get("PDF_FONT_FILE") or FONT_FILE
