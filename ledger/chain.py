@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -52,11 +53,19 @@ def read_head(session: Session) -> LedgerHead:
     return session.execute(select(LedgerHead).where(LedgerHead.id == 1)).scalar_one()
 
 
-def verify_chain(session: Session, batch_size: int = 2000) -> ChainReport:
+def verify_chain(
+    session: Session,
+    batch_size: int = 2000,
+    *,
+    progress: Callable[[int], None] | None = None,
+    every: int = 100_000,
+) -> ChainReport:
     """Recompute every entry's hash in id order, streaming, in constant memory.
 
     Returns a report naming the first entry whose stored hash, predecessor link or position
     does not match, or ``ok`` with the count and head hash. Also checks the head row agrees.
+    ``progress(count)`` is called after every ``every`` entries verified (a city's ledger takes
+    minutes).
     """
     columns = [getattr(Entry, name) for name in HASHED_FIELDS]
     stmt = (
@@ -76,6 +85,8 @@ def verify_chain(session: Session, batch_size: int = 2000) -> ChainReport:
         if entry_hash(fields, prev) != fields["hash"]:
             return ChainReport(False, count - 1, prev, fields["id"], "content does not match hash")
         prev = fields["hash"]
+        if progress is not None and count % every == 0:
+            progress(count)
     head = read_head(session)
     if head.last_id != count or head.hash != prev:
         return ChainReport(False, count, prev, head.last_id, "head row does not match last entry")

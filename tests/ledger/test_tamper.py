@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from ledger.chain import verify_chain
 from ledger.errors import AppendOnlyViolation
 from ledger.models import Entry
 from tests.factories import fund, make_account
@@ -113,6 +114,13 @@ def test_verify_and_head_on_an_intact_ledger(app, runner, session, ledger_with_e
     assert verified.exit_code == 0
     assert f"ok {last.id} entries, head {last.hash}" in verified.output
     assert head.output.strip() == f"{last.id} {last.hash}"
+
+
+def test_verify_reports_progress_as_it_goes(session, ledger_with_entries):
+    fund(session, ledger_with_entries, 1)  # four entries in all
+    seen = []
+    assert verify_chain(session, batch_size=3, progress=seen.append, every=2).ok
+    assert seen == [2, 4]
 
 
 def test_reconcile_catches_a_cached_balance_edited_by_hand(app, runner, engine, ledger_with_entries):
