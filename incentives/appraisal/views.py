@@ -30,6 +30,7 @@ from incentives.appraisal.services import (
 )
 from incentives.auth.models import User
 from incentives.choices import choices
+from incentives.claims.inputs import valid_id
 from incentives.errors import form_status
 from incentives.extensions import db
 from incentives.i18n import local_zone
@@ -40,13 +41,6 @@ from ledger.transaction import run_in_transaction
 
 bp = Blueprint("appraisal", __name__, url_prefix="/appraisal")
 
-MAX_ID = 2**63 - 1
-
-
-def _get(model, row_id):
-    if row_id is None or not 0 < row_id <= MAX_ID:
-        return None
-    return db.session.get(model, row_id)
 
 
 def _may_see(round_: AppraisalRound) -> bool:
@@ -56,7 +50,7 @@ def _may_see(round_: AppraisalRound) -> bool:
 
 
 def _round_or_404(round_id: int, allowed=_may_see) -> AppraisalRound:
-    round_ = _get(AppraisalRound, round_id)
+    round_ = db.session.get(AppraisalRound, valid_id(round_id) or 0)
     require(round_ is not None and allowed(round_))
     return round_
 
@@ -91,7 +85,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    village = _get(Region, request.args.get("village", type=int))
+    village = db.session.get(Region, valid_id(request.args.get("village", type=int)) or 0)
     require(village is not None and village.level == Level.VILLAGE
             and can(current_user, Action.MANAGE_APPRAISAL, village))
     form = RoundForm()
@@ -143,7 +137,7 @@ def show(round_id: int):
 @login_required
 def score(round_id: int, household_id: int):
     round_ = _round_or_404(round_id, lambda r: can(current_user, Action.APPRAISE, r.village))
-    household = _get(Household, household_id)
+    household = db.session.get(Household, valid_id(household_id) or 0)
     require(household is not None and household.village_id == round_.village_id)
     if household.id in recused_household_ids(db.session, round_.village_id, current_user):
         raise RecusalRequired(_("您须回避该户（本人家庭、近亲属家庭或已申报回避），不能为其评分"))
@@ -215,7 +209,7 @@ def recuse(round_id: int):
 @bp.get("/rounds/<int:round_id>/results")
 def results(round_id: int):
     """The frozen ranking, public once the round is closed (it goes on the notice board)."""
-    round_ = _get(AppraisalRound, round_id)
+    round_ = db.session.get(AppraisalRound, valid_id(round_id) or 0)
     require(round_ is not None and not round_.is_open)
     return render_template(
         "appraisal/results.html", round=round_, label=period_label(round_),

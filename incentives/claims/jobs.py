@@ -9,10 +9,9 @@ from sqlalchemy.orm import Session
 
 from incentives.claims.photo_cleanup import prune_photos
 from incentives.claims.photos import photo_dir
-from incentives.claims.services import POST_BATCH, post_due_claims
+from incentives.claims.services import post_all_due
 from incentives.scheduler.periods import Period, PeriodKind
 from incentives.scheduler.registry import registry
-from ledger.transaction import run_in_transaction
 
 
 @registry.job(
@@ -21,14 +20,9 @@ from ledger.transaction import run_in_transaction
     catch_up=1, retry_seconds=60, max_attempts=5,
 )
 def post_due(session: Session, period: Period, now: datetime) -> dict:
-    """Post every claim due by ``now``, in batches of one transaction each (as ``flask claims
-    post-due`` does). Idempotent: a posted claim is no longer in notice."""
-    total = 0
-    while True:
-        posted = run_in_transaction(session, lambda: len(post_due_claims(session, now, limit=POST_BATCH)))
-        total += posted
-        if posted < POST_BATCH:
-            return {"posted": total}
+    """Post every claim due by ``now`` (as ``flask claims post-due`` does). Idempotent: a posted
+    claim is no longer in notice."""
+    return {"posted": post_all_due(session, now)}
 
 
 @registry.job(

@@ -44,6 +44,7 @@ from incentives.permissions import Action, can, is_member, is_villager_of
 from incentives.places.models import Household, Level, Region
 from incentives.rules.models import Per
 from incentives.rules.services import points_for, rule_in_force
+from ledger.transaction import run_in_transaction
 
 MAX_BULK = 2000
 MAX_NOTICE_DAYS = 30
@@ -240,6 +241,18 @@ def post_due_claims(session: Session, now: datetime, *, limit: int = POST_BATCH)
 
 
 # -- the committee's own entries ---------------------------------------------------------------
+
+
+def post_all_due(session: Session, now: datetime) -> int:
+    """Post every claim due by ``now`` in batches of :data:`POST_BATCH`, one transaction each (a
+    long backlog never holds one huge lock); return how many were posted. Runs its own
+    transactions, so call it outside ``run_in_transaction``."""
+    total = 0
+    while True:
+        posted = run_in_transaction(session, lambda: len(post_due_claims(session, now, limit=POST_BATCH)))
+        total += posted
+        if posted < POST_BATCH:
+            return total
 
 
 def enter_deduction(

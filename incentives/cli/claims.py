@@ -4,11 +4,10 @@
 import click
 from flask.cli import AppGroup
 
-from incentives.claims.services import POST_BATCH, post_due_claims
+from incentives.claims.services import post_all_due
 from incentives.cli.clock import parse_now
 from incentives.extensions import db
 from ledger.models import utcnow
-from ledger.transaction import run_in_transaction
 
 claims_cli = AppGroup("claims", help="Claims and their public notice.")
 
@@ -21,12 +20,5 @@ def post_due_command(now_text: str | None):
     Works in batches, one transaction each, so a long backlog never holds one huge lock.
     """
     now = parse_now(now_text) or utcnow()
-    total = 0
-    while True:
-        posted = run_in_transaction(
-            db.session, lambda: len(post_due_claims(db.session, now, limit=POST_BATCH))
-        )
-        total += posted
-        if posted < POST_BATCH:
-            break
+    total = post_all_due(db.session, now)
     click.echo(f"posted {total} claims due by {now.isoformat(timespec='seconds')} UTC")

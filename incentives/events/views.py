@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from incentives.choices import choices
+from incentives.claims.inputs import valid_id
 from incentives.events import tokens
 from incentives.events.errors import EventError
 from incentives.events.forms import AdjustForm, CheckInForm, EventForm
@@ -65,19 +66,10 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 
 # Where a scan waits while its visitor logs in: which token, and when this browser first saw it.
 PENDING_SCAN = "pending_event_scan"
-# Ids are BIGINT: a larger number in a URL names nothing, and PostgreSQL refuses to compare it.
-MAX_ID = 2**63 - 1
-
-
-def _get(model, row_id: int | None):
-    """The row with this id, or None for a missing or impossible id."""
-    if row_id is None or not 0 < row_id <= MAX_ID:
-        return None
-    return db.session.get(model, row_id)
 
 
 def _event_or_404(event_id: int, allowed=can_view_event) -> Event:
-    event = _get(Event, event_id)
+    event = db.session.get(Event, valid_id(event_id) or 0)
     require(event is not None and allowed(current_user, event))
     return event
 
@@ -104,7 +96,7 @@ def new():
     village_id = request.args.get("village", type=int)
     if village_id is None:
         return _choose_village()
-    village = _get(Region, village_id)
+    village = db.session.get(Region, valid_id(village_id) or 0)
     require(
         village is not None and village.level == Level.VILLAGE
         and can(current_user, Action.ORGANISE_EVENT, village)
@@ -252,7 +244,7 @@ def _remember_scan(event_id: int, token: str, now) -> None:
 @bp.get("/<int:event_id>/me")
 @login_required
 def me(event_id: int):
-    event = _get(Event, event_id)
+    event = db.session.get(Event, valid_id(event_id) or 0)
     require(event is not None)
     person = current_user.person
     attendance = attendance_for(db.session, event.id, person.id) if person else None
@@ -292,7 +284,7 @@ def check_in(event_id: int):
 @login_required
 def confirm_attendance(event_id: int, attendance_id: int):
     _event_or_404(event_id, is_organiser)
-    require(_get(Attendance, attendance_id) is not None)
+    require(db.session.get(Attendance, valid_id(attendance_id) or 0) is not None)
     user_id = current_user.id
     attendance = run_in_transaction(db.session, lambda: confirm_printed(
         db.session, event_id, attendance_id, user_id, utcnow()
@@ -325,7 +317,7 @@ def take_over(event_id: int):
 @login_required
 def adjust(event_id: int, attendance_id: int):
     event = _event_or_404(event_id, is_organiser)
-    attendance = _get(Attendance, attendance_id)
+    attendance = db.session.get(Attendance, valid_id(attendance_id) or 0)
     require(attendance is not None and attendance.event_id == event.id)
     form = AdjustForm(data={"minutes": attendance.minutes} if request.method == "GET" else None)
     context = {"event": event, "attendance": attendance, "form": form}

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from incentives.claims.inputs import valid_id
 from incentives.errors import ServiceError
 from incentives.extensions import db
 from incentives.permissions import Action, can, regions_for, require
@@ -21,7 +22,6 @@ from ledger.models import utcnow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-MAX_ID = 2**63 - 1
 REPORT_LEVELS = (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
 
 
@@ -33,7 +33,7 @@ def _scope() -> tuple[Region, Period]:
     if region_id is None:
         region = mine[0]
     else:
-        region = db.session.get(Region, region_id) if 0 < region_id <= MAX_ID else None
+        region = db.session.get(Region, valid_id(region_id) or 0)
         require(region is not None and region.level in REPORT_LEVELS
                 and can(current_user, Action.VIEW_REPORTS, region))
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]

@@ -212,7 +212,7 @@ def test_the_cli_posts_in_batches(app, runner, session, world, monkeypatch):
     claims = [report(session, world, world.rules.sweep) for _ in range(5)]
     for claim in claims:
         act(session, services.approve_claim, world.users.committee, claim.id, now=NOW)
-    monkeypatch.setattr("incentives.cli.claims.POST_BATCH", 2)
+    monkeypatch.setattr("incentives.claims.services.POST_BATCH", 2)
     result = runner.invoke(args=["claims", "post-due", "--now", END.isoformat()])
     assert "posted 5 claims" in result.output, result.output
     assert balance(session, world.households.h1) == 10
