@@ -62,10 +62,12 @@ def new_pdf(orientation: str = "P", format: str = "A4", paper: str | None = None
     pdf.set_auto_page_break(auto=False)
     pdf.set_creator("积分超市")
     font = current_app.config.get("PDF_FONT_FILE") or FONT_FILE
-    for style in ("", "B"):
-        pdf.add_font(FONT_FAMILY, style, font)
-        pdf.add_font(RARE_FONT_FAMILY, style, RARE_FONT_FILE)
-    pdf.set_fallback_fonts([RARE_FONT_FAMILY])
+    pdf.add_font(FONT_FAMILY, "", font)
+    pdf.add_font(FONT_FAMILY, "B", font)
+    # Rare characters are few: one style of the fallback serves headings too (each add_font
+    # parses the file again).
+    pdf.add_font(RARE_FONT_FAMILY, "", RARE_FONT_FILE)
+    pdf.set_fallback_fonts([RARE_FONT_FAMILY], exact_match=False)
     pdf.set_font(FONT_FAMILY, size=12)
     return pdf
 

@@ -42,7 +42,8 @@ PAYLOAD_FIELDS = (
 _FOUND_COLUMNS = ("id", "idempotency_key", *PAYLOAD_FIELDS)
 
 _ACCOUNT_KEY = Account.__mapper__.identity_key_from_primary_key
-_ENTRY_MANAGER = Entry.__mapper__.class_manager
+_ENTRY_MAPPER = Entry.__mapper__
+_ENTRY_MANAGER = _ENTRY_MAPPER.class_manager
 _HEAD_KEY = LedgerHead.__mapper__.identity_key_from_primary_key((1,))
 
 
@@ -264,8 +265,8 @@ def _as_written(row: dict) -> Entry:
     """The entry just inserted as ``row``, as a detached instance: every value loaded, none to
     expire at commit, so reading it costs no query. (Adding it to a session makes it persistent
     without writing anything.)"""
-    # Unlike Entry(), new_instance() does not set the mappers up in a fresh process.
-    configure_mappers()
+    if not _ENTRY_MAPPER.configured:
+        configure_mappers()  # unlike Entry(), new_instance() does not, in a fresh process
     entry = _ENTRY_MANAGER.new_instance()
     entry.__dict__.update(row)  # as a query's load fills it: no attribute events, no history
     make_transient_to_detached(entry)

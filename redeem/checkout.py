@@ -253,15 +253,6 @@ def void_checkout(
     return receipt
 
 
-def checkouts_of_household(session: Session, household_id: int, limit: int = 50) -> list[Checkout]:
-    return list(
-        session.execute(
-            select(Checkout).where(Checkout.household_id == household_id)
-            .order_by(Checkout.id.desc()).limit(limit)
-        ).scalars()
-    )
-
-
 def checkouts_of_day(
     session: Session, supermarket_id: int, now: datetime | None = None, zone: ZoneInfo = DEFAULT_ZONE
 ) -> list[Checkout]:

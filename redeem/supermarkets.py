@@ -60,27 +60,3 @@ def get_supermarket(session: Session, supermarket_id) -> Supermarket:
     if supermarket is None:
         raise UnknownSupermarket(str(supermarket_id))
     return supermarket
-
-
-def supermarkets_in(session: Session, region_ids: Iterable[int]) -> list[Supermarket]:
-    """Supermarkets belonging to any of ``region_ids``, by name."""
-    ids = list(region_ids)
-    if not ids:
-        return []
-    return list(
-        session.execute(
-            select(Supermarket).where(Supermarket.region_id.in_(ids)).order_by(Supermarket.name)
-        ).scalars()
-    )
-
-
-def supermarkets_serving(session: Session, village_id: int) -> list[Supermarket]:
-    """Supermarkets where households of ``village_id`` may redeem."""
-    return list(
-        session.execute(
-            select(Supermarket)
-            .join(ServedVillage, ServedVillage.supermarket_id == Supermarket.id)
-            .where(ServedVillage.village_id == village_id)
-            .order_by(Supermarket.name)
-        ).scalars()
-    )

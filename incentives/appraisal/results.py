@@ -54,7 +54,7 @@ def compute_results(session: Session, round_: AppraisalRound) -> list[Computed]:
             continue
         if set(sheet) == set(weights):
             per_household.setdefault(household_id, []).append(
-                sum(weights[c] * v for c, v in sheet.items())
+                scoring.weighted_tenths([weights[c] for c in sheet], list(sheet.values()))
             )
     computed = []
     for household_id, tenths in per_household.items():

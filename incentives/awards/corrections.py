@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from incentives.awards.models import Award
-from incentives.errors import ServiceError
+from incentives.errors import LEDGER_MESSAGES, ServiceError
 from incentives.places.models import Household
 from ledger import EntryKind, reverse
-from ledger.errors import InsufficientBalance
+from ledger.errors import AlreadyReversed, InsufficientBalance
 from ledger.models import Entry
 
 CORRECTABLE_KINDS = frozenset({EntryKind.EARN.value, EntryKind.DEDUCT.value})
@@ -24,19 +24,24 @@ MAX_REASON = 200
 
 def correctable_entry_ids(session: Session, household: Household, entries: list[Entry]) -> set[int]:
     """Which of ``entries`` (of ``household``'s history) can still be reversed here."""
+    ours = _award_entries_of(session, household, entries)
+    if not ours:
+        return set()
+    reversed_ = set(session.execute(select(Entry.reverses_id).where(Entry.reverses_id.in_(ours))).scalars())
+    return ours - reversed_
+
+
+def _award_entries_of(session: Session, household: Household, entries: list[Entry]) -> set[int]:
+    """The ids of ``entries`` posted for awards or deductions of ``household``."""
     candidates = {
         e.id for e in entries
         if e.kind in CORRECTABLE_KINDS and e.ref_type == "award" and e.reverses_id is None
     }
     if not candidates:
         return set()
-    of_household = set(session.execute(
+    return set(session.execute(
         select(Award.entry_id).where(Award.entry_id.in_(candidates), Award.household_id == household.id)
     ).scalars())
-    reversed_ = set(session.execute(
-        select(Entry.reverses_id).where(Entry.reverses_id.in_(of_household))
-    ).scalars())
-    return of_household - reversed_
 
 
 def reverse_award_entry(session: Session, household: Household, entry_id: int, *, actor_id: int,
@@ -51,17 +56,17 @@ def reverse_award_entry(session: Session, household: Household, entry_id: int, *
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= MAX_REASON:
         raise ServiceError(_l("请写明冲正原因，最多 %(n)s 字", n=MAX_REASON))
-    earlier = session.execute(select(Entry).where(Entry.reverses_id == entry_id)).scalar_one_or_none()
-    if earlier is not None:
-        if earlier.idempotency_key == correction_key(key):
-            return earlier  # the same form sent twice
-        raise ServiceError(_l("这笔记录已经冲正过，不能重复冲正。"), 409)
     entry = session.get(Entry, entry_id)
-    if entry is None or entry_id not in correctable_entry_ids(session, household, [entry]):
+    if entry is None or not _award_entries_of(session, household, [entry]):
         raise ServiceError(_l("这条记录不是本户的加分或扣分，不能在这里冲正。"), 404)
+    # The ledger locks the chain, then returns the reversal a replayed key posted, or refuses a
+    # second one.
     try:
         return reverse(session, entry_id, key=correction_key(key), actor=f"user:{actor_id}",
                        reason=f"冲正：{reason}")
+    except AlreadyReversed:
+        status, message = LEDGER_MESSAGES[AlreadyReversed]
+        raise ServiceError(message, status) from None
     except InsufficientBalance as exc:
         if exc.account_id == household.account_id:
             message = _l("这户的积分已不足 %(n)s 分（已兑换或被扣除），不能冲正这笔加分。", n=entry.amount)

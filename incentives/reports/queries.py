@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from incentives.appraisal.scoring import fixed_point
 from incentives.awards.models import Award
@@ -280,6 +280,8 @@ def campaign_results(session: Session, region: Region, period: Period) -> Report
             or_(Campaign.region_id.in_(in_subtree), Campaign.id.in_(targeting)),
             and_(Campaign.starts_on <= last, Campaign.ends_on >= first),
         ).order_by(Campaign.starts_on, Campaign.id)
+        # campaign_report() reads each campaign's rules and villages: load them for all at once.
+        .options(joinedload(Campaign.region), selectinload(Campaign.rules), selectinload(Campaign.villages))
     ).scalars().all()
     rows = []
     for campaign in campaigns:

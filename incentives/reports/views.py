@@ -2,15 +2,15 @@
 Federation and Youth League staff) over their subtree."""
 
 from datetime import UTC
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from incentives.claims.inputs import valid_id
 from incentives.errors import ServiceError
 from incentives.extensions import db
+from incentives.i18n import local_zone
 from incentives.permissions import Action, can, regions_for, require
 from incentives.places.models import Level, Region
 from incentives.places.services import subtree
@@ -36,13 +36,13 @@ def _scope() -> tuple[Region, Period]:
         region = db.session.get(Region, valid_id(region_id) or 0)
         require(region is not None and region.level in REPORT_LEVELS
                 and can(current_user, Action.VIEW_REPORTS, region))
-    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    zone = local_zone()
     # The year it is in the village, not in UTC: from 00:00 on 1 January local time, not 08:00.
-    this_year = utcnow().replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).year
+    this_year = utcnow().replace(tzinfo=UTC).astimezone(zone).year
     year = request.args.get("year", default=this_year, type=int)
     if year is None or not 2000 <= year <= 2100:
         raise ServiceError(_("年份须在 2000 到 2100 之间"))
-    return region, Period.year_in(year, tz)
+    return region, Period.year_in(year, zone.key)
 
 
 @bp.get("")

@@ -95,13 +95,15 @@ def _homes_and_villages() -> tuple[list[Region], dict[int, list[Region]]]:
         for region in subtree(db.session, node):
             if region.level in (Level.VILLAGE, Level.TOWNSHIP):
                 homes[region.id] = region
-    villages = {}
+    villages, of_township = {}, {}
     for home in homes.values():
-        township = home if home.level == Level.TOWNSHIP else db.session.get(Region, home.parent_id)
-        villages[home.id] = [
-            village for village in subtree(db.session, township, Level.VILLAGE)
-            if can(current_user, Action.MANAGE_GOODS, village)
-        ]
+        township_id = home.id if home.level == Level.TOWNSHIP else home.parent_id
+        if township_id not in of_township:  # the villages of a township, read once
+            of_township[township_id] = [
+                village for village in subtree(db.session, db.session.get(Region, township_id), Level.VILLAGE)
+                if can(current_user, Action.MANAGE_GOODS, village)
+            ]
+        villages[home.id] = of_township[township_id]
     return sorted(homes.values(), key=lambda r: r.path), villages
 
 
