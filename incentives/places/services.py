@@ -3,7 +3,7 @@
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from incentives.errors import ServiceError
@@ -43,6 +43,12 @@ def subtree(session: Session, region: Region, level: Level | None = None) -> lis
     if level is not None:
         stmt = stmt.where(Region.level == Level(level).value)
     return list(session.execute(stmt).scalars())
+
+
+def village_ids_select(region: Region) -> Select:
+    """A select of the ids of the villages in ``region``'s subtree (itself, for a village), to
+    use as a subquery."""
+    return select(Region.id).where(Region.path.startswith(region.path), Region.level == Level.VILLAGE.value)
 
 
 def create_household(

@@ -48,13 +48,6 @@ def regions_with_publications(session: Session) -> list[Region]:
     ).scalars())
 
 
-def villages_under(session: Session, region: Region) -> list[Region]:
-    return list(session.execute(
-        select(Region).where(Region.path.startswith(region.path), Region.level == Level.VILLAGE.value)
-        .order_by(Region.path)
-    ).scalars())
-
-
 def differences(before: dict, after: dict) -> list[dict]:
     """What an erratum changed, row by row: for each list, rows whose figure or rank moved,
     rows that came in and rows that went out. ``before``/``after`` are snapshots' data."""

@@ -16,10 +16,12 @@ from fractions import Fraction
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
+from incentives.appraisal.scoring import competition_ranks
 from incentives.awards.models import Award
 from incentives.claims.models import VillageSettings
 from incentives.filters import masked_name
 from incentives.places.models import Household, Level, Person, Region
+from incentives.places.services import village_ids_select
 from incentives.rules.models import Category, Rule, RuleVersion
 from ledger import EntryKind
 from ledger.models import Entry, LedgerHead
@@ -52,12 +54,7 @@ def current_head(session: Session) -> tuple[int, str]:
 
 def village_ids_of(session: Session, region: Region) -> list[int]:
     """The villages a region covers: itself for a village, its villages for a township or county."""
-    if region.level == Level.VILLAGE:
-        return [region.id]
-    return list(session.execute(
-        select(Region.id).where(Region.path.startswith(region.path), Region.level == Level.VILLAGE.value)
-        .order_by(Region.id)
-    ).scalars())
+    return list(session.execute(village_ids_select(region).order_by(Region.id)).scalars())
 
 
 def _in_window(entry, window: Window):
@@ -151,11 +148,9 @@ def households_counted(session: Session, village_ids: list[int], window: Window)
 def ranked(rows: list[dict], value: str, limit: int | None = None) -> list[dict]:
     """Sort by ``value`` (highest first, then by the tie-break ``order``) and number the ranks the
     way a notice board does: equal values share a rank (1, 2, 2, 4)."""
-    rows = sorted(rows, key=lambda r: (-r[value], r["order"]))
-    rank = 0
-    for i, row in enumerate(rows):
-        if i == 0 or row[value] != rows[i - 1][value]:
-            rank = i + 1
+    rows = sorted(rows, key=lambda r: r["order"])
+    rows.sort(key=lambda r: r[value], reverse=True)  # stable: equal values keep the tie-break order
+    for row, rank in zip(rows, competition_ranks([r[value] for r in rows]), strict=True):
         row["rank"] = rank
     rows = rows[:limit] if limit is not None else rows
     return [_without_order(row) for row in rows]
@@ -288,14 +283,9 @@ def village_ranking(session: Session, township: Region, window: Window) -> dict:
             "points_per_household": _round_half_up(per_household),
             "key": (share, per_household), "order": (villages[v], v),
         })
-    rows = sorted(rows, key=lambda r: (-r["key"][0], -r["key"][1], r["order"]))
-    rank = 0
-    for i, row in enumerate(rows):
-        if i == 0 or row["key"] != rows[i - 1]["key"]:
-            rank = i + 1
-        row["rank"] = rank
+    rows = ranked(rows, "key")  # by share, then points per household
     for row in rows:
-        del row["key"], row["order"]
+        del row["key"]
     return {
         "format": FORMAT,
         "scope": "township",

@@ -12,6 +12,7 @@ from incentives.extensions import db
 from incentives.pdf import PAPER_SCALES, pdf_response
 from incentives.permissions import Action, can, regions_for, require
 from incentives.places.models import Level, Region
+from incentives.places.services import subtree
 from incentives.publications import queries, services
 from incentives.publications.forms import ErratumForm, SettingsForm
 from incentives.publications.models import Publication
@@ -131,8 +132,8 @@ def _settings_village() -> Region:
         # (the page lists the others to switch to).
         granted = regions_for(current_user, Action.MANAGE_PUBLICATIONS)
         require(bool(granted))
-        villages = [r for r in granted if r.level == Level.VILLAGE] or queries.villages_under(
-            db.session, granted[0])
+        villages = [r for r in granted if r.level == Level.VILLAGE] or subtree(
+            db.session, granted[0], Level.VILLAGE)
         require(bool(villages))
         region = villages[0]
     require(region.level == Level.VILLAGE and can(current_user, Action.MANAGE_PUBLICATIONS, region))
@@ -154,6 +155,6 @@ def settings():
         flash(_("设置已保存。已发布的光荣榜保持发布时的样子。"), "info")
         return redirect(url_for("publications.settings", region=village.id))
     others = [v for r in regions_for(current_user, Action.MANAGE_PUBLICATIONS) if r.level != Level.VILLAGE
-              for v in queries.villages_under(db.session, r)]
+              for v in subtree(db.session, r, Level.VILLAGE)]
     return render_template("publications/settings.html", village=village, form=form,
                            others=others), form_status(form)

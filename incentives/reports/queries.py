@@ -20,6 +20,7 @@ from incentives.awards.models import Award
 from incentives.campaigns.models import Campaign, campaign_villages
 from incentives.campaigns.services import campaign_report
 from incentives.places.models import Household, Level, Region
+from incentives.places.services import subtree, village_ids_select
 from incentives.rules.models import CATEGORY_LABELS, Category, Rule
 from ledger.kinds import AccountKind, EntryKind
 from ledger.models import Account, Entry
@@ -76,22 +77,6 @@ class Report:
     chart: dict = field(default_factory=dict)
 
 
-def report_villages(session: Session, region: Region) -> list[Region]:
-    """The villages in ``region``'s subtree (itself, for a village), by path."""
-    if region.level == Level.VILLAGE:
-        return [region]
-    return list(session.execute(
-        select(Region).where(Region.path.startswith(region.path), Region.level == Level.VILLAGE)
-        .order_by(Region.path)
-    ).scalars())
-
-
-def _village_ids(region: Region):
-    if region.level == Level.VILLAGE:
-        return select(Region.id).where(Region.id == region.id)
-    return select(Region.id).where(Region.path.startswith(region.path), Region.level == Level.VILLAGE)
-
-
 def percent(part: int, whole: int) -> str:
     return fixed_point(Fraction(100 * part, whole), 1) if whole else "0.0"
 
@@ -103,7 +88,7 @@ def participation(session: Session, region: Region, period: Period) -> Report:
     """Per month: households that earned points (any entry of kind earn into their account)
     out of the households of the subtree now, and the share."""
     households = session.execute(
-        select(func.count(Household.id)).where(Household.village_id.in_(_village_ids(region)))
+        select(func.count(Household.id)).where(Household.village_id.in_(village_ids_select(region)))
     ).scalar_one()
     # One pass over the households, with one index seek per household and month (the
     # (to_account_id, kind, created_at) index): cheaper than a DISTINCT over a year of entries.
@@ -115,7 +100,7 @@ def participation(session: Session, region: Region, period: Period) -> Report:
 
     sums = session.execute(
         select(*(func.coalesce(func.sum(case((earned_in(m), 1), else_=0)), 0) for m in range(1, MONTHS + 1)))
-        .where(Household.village_id.in_(_village_ids(region)))
+        .where(Household.village_id.in_(village_ids_select(region)))
     ).one()
     counted = {m: int(n) for m, n in zip(range(1, MONTHS + 1), sums, strict=True)}
     rows = [
@@ -146,7 +131,7 @@ def _household_flows(session: Session, region: Region, period: Period, side, kin
     rows = session.execute(
         select(Household.village_id, Entry.kind, func.sum(Entry.amount))
         .join(Entry, side == Household.account_id)
-        .where(Household.village_id.in_(_village_ids(region)),
+        .where(Household.village_id.in_(village_ids_select(region)),
                Entry.kind.in_([str(k) for k in kinds]), Entry.created_at >= period.start,
                Entry.created_at < period.end)
         .group_by(Household.village_id, Entry.kind)
@@ -160,7 +145,7 @@ def points_by_village(session: Session, region: Region, period: Period) -> Repor
     into = _household_flows(session, region, period, Entry.to_account_id, IN_KINDS)
     out = _household_flows(session, region, period, Entry.from_account_id, OUT_KINDS)
     rows = []
-    for village in report_villages(session, region):
+    for village in subtree(session, region, Level.VILLAGE):
         v = village.id
         earned = into.get((v, EntryKind.EARN), 0)
         deducted = out.get((v, EntryKind.DEDUCT), 0)
@@ -234,7 +219,7 @@ MARGIN = timedelta(hours=1)
 
 def _award_points(session: Session, region: Region, period: Period) -> dict[tuple[int, str], int]:
     """{(root rule id, "earn" | "deduct"): points} of the entries awards posted in the period."""
-    scope = Household.village_id.in_(_village_ids(region))
+    scope = Household.village_id.in_(village_ids_select(region))
     # Earned and deducted summed apart (no expression in GROUP BY: PostgreSQL would see the bound
     # parameters of the select list and of the GROUP BY as different expressions).
     earned = func.sum(case((Award.points > 0, Award.points), else_=0))
@@ -273,7 +258,7 @@ def campaign_results(session: Session, region: Region, period: Period) -> Report
     first, last = date(period.year, 1, 1), date(period.year, 12, 31)
     in_subtree = select(Region.id).where(Region.path.startswith(region.path))
     targeting = select(campaign_villages.c.campaign_id).where(
-        campaign_villages.c.village_id.in_(_village_ids(region))
+        campaign_villages.c.village_id.in_(village_ids_select(region))
     )
     campaigns = session.execute(
         select(Campaign).where(
@@ -308,7 +293,7 @@ def campaign_results(session: Session, region: Region, period: Period) -> Report
 def supermarket_turnover(session: Session, region: Region, period: Period) -> Report:
     """Per supermarket account and month: points redeemed into it from the subtree's households,
     less what it returned to them (reversals of redemptions)."""
-    households = select(Household.account_id).where(Household.village_id.in_(_village_ids(region)))
+    households = select(Household.account_id).where(Household.village_id.in_(village_ids_select(region)))
     supermarkets = select(Account.id).where(Account.kind == AccountKind.SUPERMARKET)
     # Grouped by the output column's name: PostgreSQL would take the CASE in GROUP BY, with
     # its own bound parameters, for another expression than the one selected.
