@@ -40,8 +40,10 @@ from redeem.credit_models import Credit, CreditBatch, CreditState
 from redeem.credits import (
     CreditError,
     CreditMalformed,
+    UnknownCredit,
     batch_summary,
     code_from_input,
+    find_credit,
     refusal,
     revoke_batch,
     revoke_credit,
@@ -202,13 +204,12 @@ def enter():
 
 
 def _credit_for_page(code: str) -> Credit:
+    """The credit of a URL's code: 404 for one that cannot be or is not ours (a mistyped check
+    character is the 400 of :class:`CreditMistyped`)."""
     try:
-        normalised = code_from_input(code)
-    except CreditMalformed:
+        return find_credit(db.session, code)
+    except (CreditMalformed, UnknownCredit):
         require(False)
-    credit = db.session.execute(select(Credit).where(Credit.code == normalised)).scalar_one_or_none()
-    require(credit is not None)
-    return credit
 
 
 @bp.get("/c/<code>")
